@@ -1,0 +1,127 @@
+package dev.kiln.devstack.redis;
+
+import dev.kiln.devstack.process.ChildProcess;
+import dev.kiln.devstack.process.LoopbackPorts;
+import dev.kiln.devstack.process.Polling;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+
+/** {@code redis-server} on a loopback port, in memory only, under the stdin watchdog wrapper. */
+public final class RedisServer implements AutoCloseable {
+
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+    private static final int PING_TIMEOUT_MILLIS = 1_000;
+
+    private final Path workDir;
+    private final Path binary;
+    private final Path wrapper;
+    private final int port;
+    private final Duration startTimeout;
+    private ChildProcess process;
+
+    private RedisServer(Path workDir, Path binary, Path wrapper, int port, Duration startTimeout) {
+        this.workDir = workDir;
+        this.binary = binary;
+        this.wrapper = wrapper;
+        this.port = port;
+        this.startTimeout = startTimeout;
+    }
+
+    public static RedisServer start(Path workDir, Duration startTimeout) {
+        try {
+            Files.createDirectories(workDir.resolve("data"));
+            Path wrapper = workDir.resolve("watchdog.sh");
+            try (InputStream in = RedisServer.class.getResourceAsStream("/dev/kiln/devstack/redis/watchdog.sh")) {
+                if (in == null) {
+                    throw new IllegalStateException("missing resource watchdog.sh");
+                }
+                Files.copy(in, wrapper, StandardCopyOption.REPLACE_EXISTING);
+            }
+            RedisServer server = new RedisServer(workDir, RedisBinary.locate(workDir.resolve("bin")), wrapper,
+                    LoopbackPorts.allocate(), startTimeout);
+            server.startProcess();
+            return server;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Stops the server and starts a fresh one on the same port (data is not kept), for reconnect tests. */
+    public synchronized void restart() {
+        process.stop(STOP_TIMEOUT);
+        Polling.await("redis port " + port + " to be released", startTimeout, () -> true, () -> LoopbackPorts.isFree(port));
+        startProcess();
+    }
+
+    /** Stops the server without starting it again; {@link #restart()} brings it back. */
+    public synchronized void stop() {
+        process.stop(STOP_TIMEOUT);
+    }
+
+    private synchronized void startProcess() {
+        List<String> command = List.of("/bin/sh", wrapper.toString(),
+                binary.toString(),
+                "--port", Integer.toString(port),
+                "--bind", LoopbackPorts.HOST,
+                "--protected-mode", "no",
+                "--daemonize", "no",
+                // A throwaway store: no RDB snapshots, no AOF.
+                "--save", "",
+                "--appendonly", "no",
+                "--dir", workDir.resolve("data").toString());
+        ChildProcess started = ChildProcess.start("redis", command, workDir, workDir.resolve("redis.log"));
+        try {
+            Polling.await("redis on port " + port, startTimeout, started::isAlive, this::answersPing);
+        } catch (RuntimeException e) {
+            String tail = started.logTail(20);
+            started.stop(STOP_TIMEOUT);
+            throw new IllegalStateException(e.getMessage() + "; redis log:\n" + tail, e);
+        }
+        process = started;
+    }
+
+    private boolean answersPing() {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(LoopbackPorts.loopback(), port), PING_TIMEOUT_MILLIS);
+            socket.setSoTimeout(PING_TIMEOUT_MILLIS);
+            OutputStream out = socket.getOutputStream();
+            out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            byte[] reply = socket.getInputStream().readNBytes(7);
+            return new String(reply, StandardCharsets.US_ASCII).equals("+PONG\r\n");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String uri() {
+        return "redis://" + LoopbackPorts.HOST + ":" + port;
+    }
+
+    public Path binary() {
+        return binary;
+    }
+
+    public synchronized ChildProcess process() {
+        return process;
+    }
+
+    @Override
+    public synchronized void close() {
+        process.stop(STOP_TIMEOUT);
+    }
+}
