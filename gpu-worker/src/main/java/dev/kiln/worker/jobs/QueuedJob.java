@@ -1,0 +1,33 @@
+package dev.kiln.worker.jobs;
+
+import dev.kiln.common.jobs.JobSpec;
+import dev.kiln.worker.batching.CompatibilityKey;
+import org.eclipse.microprofile.reactive.messaging.Message;
+
+/**
+ * A job between Kafka and its settlement: the spec, the record to acknowledge once the outcome is
+ * durable, and the batching key.
+ *
+ * @param spec    the parsed record value
+ * @param message the Kafka record, acked (or nacked to the dead-letter topic) exactly once
+ * @param key     batching key; see {@link JobKeys}
+ */
+public record QueuedJob(JobSpec spec, Message<String> message, CompatibilityKey key) {
+
+    public String jobId() {
+        return spec.jobId();
+    }
+
+    public String accountId() {
+        return spec.accountId();
+    }
+
+    public boolean pastDeadline(long nowMillis) {
+        return spec.deadlineMillis() > 0 && nowMillis >= spec.deadlineMillis();
+    }
+
+    @Override
+    public String toString() {
+        return "job " + spec.jobId();
+    }
+}

@@ -1,0 +1,56 @@
+package dev.kiln.worker.jobs;
+
+import dev.kiln.common.jobs.JobCompleter;
+import dev.kiln.common.redis.KilnScripts;
+import dev.kiln.common.redis.RedisConnections;
+import dev.kiln.common.redis.ScriptRunner;
+import dev.kiln.worker.config.WorkerConfig;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+
+/**
+ * The worker's one Redis connection (Lettuce multiplexes it; every command times out) and the
+ * {@link JobCompleter} on top of it: the only way the worker changes job records.
+ */
+@ApplicationScoped
+public class WorkerRedis {
+    private static final Logger LOG = Logger.getLogger(WorkerRedis.class);
+
+    private final RedisClient client;
+    private final StatefulRedisConnection<String, String> connection;
+    private final JobCompleter completer;
+    private final Duration timeout;
+
+    public WorkerRedis(WorkerConfig config) {
+        this.timeout = Duration.ofMillis(config.redis().timeoutMillis());
+        this.client = RedisConnections.client(config.redis().uri(), config.redis().timeoutMillis());
+        // Lettuce reconnects on its own; connecting lazily would only hide a wrong URI until the first job.
+        this.connection = client.connect();
+        ScriptRunner scripts = new ScriptRunner(connection.async());
+        scripts.preload(KilnScripts.MARK_RUNNING, KilnScripts.SETTLE).exceptionally(e -> {
+            LOG.warnf("could not preload Lua scripts (EVALSHA falls back to EVAL): %s", e.getMessage());
+            return null;
+        });
+        this.completer = new JobCompleter(scripts);
+    }
+
+    public JobCompleter completer() {
+        return completer;
+    }
+
+    /** Bound on waiting for one Redis call (a little above the command timeout Lettuce enforces). */
+    public Duration callTimeout() {
+        return timeout.plusMillis(500);
+    }
+
+    @PreDestroy
+    void close() {
+        connection.close();
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+}

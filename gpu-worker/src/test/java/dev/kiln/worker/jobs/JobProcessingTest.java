@@ -1,0 +1,299 @@
+package dev.kiln.worker.jobs;
+
+import dev.kiln.common.jobs.JobJson;
+import dev.kiln.common.jobs.JobRecord;
+import dev.kiln.common.jobs.JobSpec;
+import dev.kiln.common.jobs.JobStatus;
+import dev.kiln.common.redis.RedisKeys;
+import dev.kiln.common.storage.S3Keys;
+import dev.kiln.devstack.quarkus.DevStackTestResource;
+import dev.kiln.worker.metrics.WorkerMetrics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.common.http.TestHTTPResource;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The worker service end to end on real Kafka, Redis and S3 (dev stack) with the generated tiny
+ * model on CPU: a job published on kiln.jobs.v1 is run, its PNGs stored, its wallet settled.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = DevStackTestResource.class, restrictToAnnotatedClass = true)
+class JobProcessingTest {
+    private static final long DONE_TIMEOUT_SECONDS = 120;
+    private static KilnFixture kiln;
+
+    @Inject
+    MeterRegistry registry;
+
+    @TestHTTPResource("/q/health/ready")
+    URI readiness;
+
+    @TestHTTPResource("/q/metrics")
+    URI metrics;
+
+    @BeforeAll
+    static void connect() throws Exception {
+        kiln = new KilnFixture();
+    }
+
+    @AfterAll
+    static void disconnect() {
+        if (kiln != null) {
+            kiln.close();
+        }
+    }
+
+    private String runToTheEnd(JobSpec spec) throws Exception {
+        CompletableFuture<String> done = kiln.whenDone(spec.jobId());
+        kiln.publish(spec);
+        return done.get(DONE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    }
+
+    private double jobsFinished(String outcome) {
+        Counter c = registry.find(WorkerMetrics.JOBS).tag("outcome", outcome).counter();
+        return c == null ? 0 : c.count();
+    }
+
+    @Test
+    void runsATextToImageJobStoresItsPngsAndChargesEachImage() throws Exception {
+        String account = kiln.newAccount();
+        JobSpec spec = KilnFixture.txt2img(account, KilnFixture.newJobId(), 2, 42);
+        kiln.submit(spec);
+
+        assertThat(runToTheEnd(spec)).isEqualTo("succeeded");
+
+        JobRecord job = kiln.job(account, spec.jobId());
+        assertThat(job.status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(job.resultKeys()).containsExactlyElementsOf(S3Keys.outputs(spec.jobId(), 2));
+        for (String key : job.resultKeys()) {
+            BufferedImage png = ImageIO.read(new ByteArrayInputStream(kiln.object(key)));
+            assertThat(png).as(key).isNotNull();
+            assertThat(png.getWidth()).isEqualTo(32);
+            assertThat(png.getHeight()).isEqualTo(32);
+        }
+        assertThat(kiln.balance(account)).isEqualTo(KilnFixture.INITIAL_BALANCE_MICROS - 2 * KilnFixture.PRICE_MICROS);
+        assertThat(kiln.reserved(account)).isZero();
+    }
+
+    @Test
+    void imageIOfAJobUsesSeedPlusI() throws Exception {
+        String account = kiln.newAccount();
+        JobSpec pair = KilnFixture.txt2img(account, KilnFixture.newJobId(), 2, 100);
+        JobSpec single = KilnFixture.txt2img(account, KilnFixture.newJobId(), 1, 101);
+        kiln.submit(pair);
+        kiln.submit(single);
+
+        assertThat(runToTheEnd(pair)).isEqualTo("succeeded");
+        assertThat(runToTheEnd(single)).isEqualTo("succeeded");
+
+        assertThat(kiln.object(S3Keys.output(pair.jobId(), 1)))
+                .isEqualTo(kiln.object(S3Keys.output(single.jobId(), 0)));
+    }
+
+    @Test
+    void runsAnImageToImageJobFromItsInputInS3() throws Exception {
+        String account = kiln.newAccount();
+        String jobId = KilnFixture.newJobId();
+        kiln.putObject(S3Keys.input(jobId), gradientPng(40, 24));
+        JobSpec spec = KilnFixture.img2img(account, jobId, 1, S3Keys.input(jobId));
+        kiln.submit(spec);
+
+        assertThat(runToTheEnd(spec)).isEqualTo("succeeded");
+
+        assertThat(kiln.objectExists(S3Keys.output(jobId, 0))).isTrue();
+        assertThat(kiln.balance(account)).isEqualTo(KilnFixture.INITIAL_BALANCE_MICROS - KilnFixture.PRICE_MICROS);
+    }
+
+    @Test
+    void batchesCompatibleJobsSentTogether() throws Exception {
+        DistributionSummary batchJobs = registry.find(WorkerMetrics.BATCH_JOBS).summary();
+        long batchesBefore = batchJobs.count();
+        String account = kiln.newAccount();
+        List<JobSpec> specs = new ArrayList<>();
+        List<CompletableFuture<String>> done = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            JobSpec spec = KilnFixture.txt2img(account, KilnFixture.newJobId(), 1, i);
+            kiln.submit(spec);
+            specs.add(spec);
+            done.add(kiln.whenDone(spec.jobId()));
+        }
+        for (JobSpec spec : specs) {
+            kiln.publish(spec);
+        }
+        for (CompletableFuture<String> d : done) {
+            assertThat(d.get(DONE_TIMEOUT_SECONDS, TimeUnit.SECONDS)).isEqualTo("succeeded");
+        }
+
+        assertThat(batchJobs.count() - batchesBefore).isLessThan(4);
+        assertThat(batchJobs.max()).isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    void sendsAMalformedRecordToTheDeadLetterTopic() throws Exception {
+        String key = "malformed-" + KilnFixture.newJobId();
+
+        kiln.publish(key, "{\"v\":1,\"job_id\":");
+
+        Optional<ConsumerRecord<String, String>> dead = kiln.deadLetter(key, Duration.ofSeconds(60));
+        assertThat(dead).isPresent();
+        assertThat(dead.get().value()).isEqualTo("{\"v\":1,\"job_id\":");
+    }
+
+    @Test
+    void skipsARedeliveredJobThatIsAlreadyTerminalWithoutChargingTwice() throws Exception {
+        String account = kiln.newAccount();
+        JobSpec spec = KilnFixture.txt2img(account, KilnFixture.newJobId(), 1, 5);
+        kiln.submit(spec);
+        assertThat(runToTheEnd(spec)).isEqualTo("succeeded");
+        long attempts = kiln.job(account, spec.jobId()).attempts();
+        double skippedBefore = jobsFinished("skipped");
+
+        kiln.publish(spec);
+
+        await().atMost(Duration.ofSeconds(DONE_TIMEOUT_SECONDS)).until(() -> jobsFinished("skipped") > skippedBefore);
+        assertThat(kiln.balance(account)).isEqualTo(KilnFixture.INITIAL_BALANCE_MICROS - KilnFixture.PRICE_MICROS);
+        assertThat(kiln.settleEntries(account)).isEqualTo(1);
+        assertThat(kiln.job(account, spec.jobId()).attempts()).isEqualTo(attempts);
+    }
+
+    @Test
+    void expiresAJobPastItsDeadlineAndRefundsItWithoutRunningIt() throws Exception {
+        String account = kiln.newAccount();
+        JobSpec fresh = KilnFixture.txt2img(account, KilnFixture.newJobId(), 2, 9);
+        JobSpec late = new JobSpec(fresh.schemaVersion(), fresh.jobId(), account, fresh.mode(), fresh.model(),
+                fresh.prompt(), null, 2, 32, 32, 4, 7.5, null, 9, "pndm", null,
+                System.currentTimeMillis() - 60_000, System.currentTimeMillis() - 1_000);
+        kiln.submit(late);
+
+        assertThat(runToTheEnd(late)).isEqualTo("expired");
+
+        assertThat(kiln.balance(account)).isEqualTo(KilnFixture.INITIAL_BALANCE_MICROS);
+        assertThat(kiln.reserved(account)).isZero();
+        assertThat(kiln.objectExists(S3Keys.output(late.jobId(), 0))).isFalse();
+    }
+
+    @Test
+    void doesNotRunAJobCanceledWhileQueued() throws Exception {
+        String account = kiln.newAccount();
+        JobSpec spec = KilnFixture.txt2img(account, KilnFixture.newJobId(), 1, 3);
+        kiln.submit(spec);
+        kiln.completer.cancel(account, spec.jobId()).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        double skippedBefore = jobsFinished("skipped");
+
+        kiln.publish(spec);
+
+        await().atMost(Duration.ofSeconds(DONE_TIMEOUT_SECONDS)).until(() -> jobsFinished("skipped") > skippedBefore);
+        JobRecord job = kiln.job(account, spec.jobId());
+        assertThat(job.status()).isEqualTo(JobStatus.CANCELED);
+        assertThat(job.attempts()).isZero();
+        assertThat(kiln.objectExists(S3Keys.output(spec.jobId(), 0))).isFalse();
+        assertThat(kiln.balance(account)).isEqualTo(KilnFixture.INITIAL_BALANCE_MICROS);
+    }
+
+    @Test
+    void failsAndRefundsAnImageToImageJobWhoseInputIsMissing() throws Exception {
+        String account = kiln.newAccount();
+        String jobId = KilnFixture.newJobId();
+        JobSpec spec = KilnFixture.img2img(account, jobId, 2, S3Keys.input(jobId));
+        kiln.submit(spec);
+
+        assertThat(runToTheEnd(spec)).isEqualTo("failed");
+
+        JobRecord job = kiln.job(account, jobId);
+        assertThat(job.errorCode()).isEqualTo("invalid_image");
+        assertThat(job.errorMessage()).contains("input image");
+        assertThat(kiln.balance(account)).isEqualTo(KilnFixture.INITIAL_BALANCE_MICROS);
+    }
+
+    @Test
+    void failsRefundsAndDeadLettersAJobStartedTooOften() throws Exception {
+        String account = kiln.newAccount();
+        JobSpec spec = KilnFixture.txt2img(account, KilnFixture.newJobId(), 1, 4);
+        kiln.submit(spec);
+        // Three earlier workers took it and died (max-attempts defaults to 3).
+        kiln.redis.hset(RedisKeys.job(account, spec.jobId()), "attempts", "3");
+
+        assertThat(runToTheEnd(spec)).isEqualTo("failed");
+
+        assertThat(kiln.balance(account)).isEqualTo(KilnFixture.INITIAL_BALANCE_MICROS);
+        assertThat(kiln.objectExists(S3Keys.output(spec.jobId(), 0))).isFalse();
+        Optional<ConsumerRecord<String, String>> dead = kiln.deadLetter(spec.jobId(), Duration.ofSeconds(60));
+        assertThat(dead).isPresent();
+        assertThat(JobJson.specFromJson(dead.get().value()).jobId()).isEqualTo(spec.jobId());
+    }
+
+    @Test
+    void failsAndRefundsAWellFormedJobThatCannotRun() throws Exception {
+        String account = kiln.newAccount();
+        JobSpec valid = KilnFixture.txt2img(account, KilnFixture.newJobId(), 1, 1);
+        JobSpec unknownScheduler = new JobSpec(valid.schemaVersion(), valid.jobId(), account, valid.mode(),
+                valid.model(), valid.prompt(), null, 1, 32, 32, 4, 7.5, null, 1, "no-such-scheduler", null,
+                valid.createdAtMillis(), valid.deadlineMillis());
+        kiln.submit(unknownScheduler);
+
+        assertThat(runToTheEnd(unknownScheduler)).isEqualTo("failed");
+
+        assertThat(kiln.job(account, valid.jobId()).errorMessage()).contains("no-such-scheduler");
+        assertThat(kiln.balance(account)).isEqualTo(KilnFixture.INITIAL_BALANCE_MICROS);
+    }
+
+    @Test
+    void becomesReadyOnceTheModelIsLoadedAndWarm() throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpRequest get = HttpRequest.newBuilder(readiness).timeout(Duration.ofSeconds(5)).build();
+
+        await().atMost(Duration.ofSeconds(DONE_TIMEOUT_SECONDS))
+                .until(() -> http.send(get, HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+
+        String body = http.send(get, HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(body).contains("\"model\"").contains("generated tiny model");
+    }
+
+    @Test
+    void exposesBatchingAndQueueMetricsForPrometheus() throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        String body = http.send(HttpRequest.newBuilder(metrics).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+
+        assertThat(body).contains("kiln_worker_batch_jobs_bucket", "kiln_worker_queue_wait_seconds_bucket",
+                "kiln_worker_queue_jobs");
+    }
+
+    private static byte[] gradientPng(int width, int height) throws Exception {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                image.setRGB(x, y, (x * 255 / width) << 16 | (y * 255 / height) << 8 | 128);
+            }
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(image, "png", out);
+        return out.toByteArray();
+    }
+}
