@@ -165,6 +165,7 @@ public final class DiffusionPipeline implements AutoCloseable {
             double[] timesteps = run.timesteps();
             long[] stepNanos = new long[timesteps.length];
             int unetRows = settings.classifierFreeGuidance() ? 2 * images : images;
+            long loopOnnxNanosAtStart = models.onnxRunNanos();
             try (OnnxTensor hidden = models.hiddenStatesTensor(expandHiddenStates(text), unetRows)) {
                 for (int step = 0; step < timesteps.length; step++) {
                     checkCancelled();
@@ -179,6 +180,7 @@ public final class DiffusionPipeline implements AutoCloseable {
                     stepNanos[step] = System.nanoTime() - s0;
                 }
             }
+            long unetOnnxNanos = models.onnxRunNanos() - loopOnnxNanosAtStart;
             checkCancelled();
 
             t0 = System.nanoTime();
@@ -192,7 +194,7 @@ public final class DiffusionPipeline implements AutoCloseable {
                 next += request.imagesPerPrompt();
             }
             StageTimings timings = new StageTimings(tokenizeNanos, textEncoderNanos, vaeEncodeNanos, stepNanos,
-                    vaeDecodeNanos, models.onnxRunNanos() - onnxNanosAtStart, System.nanoTime() - start);
+                    vaeDecodeNanos, models.onnxRunNanos() - onnxNanosAtStart, System.nanoTime() - start, unetOnnxNanos);
             return new GenerationResult(List.copyOf(perRequest), timings);
         }
 

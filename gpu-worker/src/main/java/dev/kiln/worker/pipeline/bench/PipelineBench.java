@@ -37,8 +37,19 @@ public final class PipelineBench {
      * @param rssEvery      print VmRSS every this many runs
      */
     public record Settings(int width, int height, int steps, String scheduler, String batches, int iterations,
-                           int rssIterations, int rssEvery, boolean img2img) {
+                           int rssIterations, int rssEvery, boolean img2img, boolean fp16Unet) {
     }
+
+    /**
+     * SD 1.5 UNet cost per latent row at 64x64: onnx-tool's profile of the SD v1.4 ONNX UNet
+     * (same architecture as 1.5) counts 888,870 M MACs for its batch-2 export, i.e. about
+     * 444 GMAC = 0.89 TFLOP per row (FLOPs = 2 x MACs). See docs/benchmarks.md.
+     */
+    static final double REAL_UNET_FLOP_PER_ROW = 0.89e12;
+
+    /** Effective (not peak) fp16 UNet throughput assumed per GPU, FLOP/s; docs/benchmarks.md says why. */
+    static final double[] GPU_EFFECTIVE_FLOPS = {20e12, 60e12, 100e12};
+    static final String[] GPU_NAMES = {"A10G @20 TFLOP/s", "A100 @60 TFLOP/s", "A100 @100 TFLOP/s"};
 
     private PipelineBench() {
     }
@@ -48,13 +59,14 @@ public final class PipelineBench {
         Path dir = model;
         if (dir == null) {
             dir = Files.createTempDirectory("kiln-bench-tiny");
-            TinyModelGenerator.generate(dir, TinyModelGenerator.Spec.defaults());
-            out.println("model: generated tiny model in " + dir);
+            TinyModelGenerator.generate(dir, TinyModelGenerator.Spec.defaults().withFp16Unet(settings.fp16Unet()));
+            out.println("model: generated tiny model in " + dir + (settings.fp16Unet() ? " (fp16 UNet)" : ""));
         } else {
             out.println("model: " + dir);
         }
-        out.printf("machine: %d cores, %s %s, Java %s%n", Runtime.getRuntime().availableProcessors(),
-                System.getProperty("os.name"), System.getProperty("os.arch"), System.getProperty("java.version"));
+        out.printf("machine: %d cores, %s %s, Java %s, loadavg %s%n", Runtime.getRuntime().availableProcessors(),
+                System.getProperty("os.name"), System.getProperty("os.arch"), System.getProperty("java.version"),
+                loadAverage());
         try (DiffusionPipeline pipeline = PipelineFactory.open(dir, execution, PipelineOptions.defaults())) {
             out.printf("provider %s, size %dx%d, steps %d, scheduler %s, guidance 7.5, %s%n",
                     pipeline.models().provider(), settings.width(), settings.height(), settings.steps(),
@@ -62,12 +74,14 @@ public final class PipelineBench {
             pipeline.generate(batch(settings), requests(1, settings, 0));
             PngEncoder png = new PngEncoder();
             out.println("batch | tokenize ms | text enc ms | vae enc ms | unet/step ms | vae dec ms | png/img ms"
-                    + " | total ms | outside ORT ms | outside ORT % | images/s");
+                    + " | total ms | ORT ms | outside ORT ms | outside ORT % | loop outside ORT/step ms"
+                    + " | once-per-batch outside ORT ms | images/s");
+            List<double[]> overheads = new ArrayList<>();
             for (String b : settings.batches().split(",")) {
                 int size = Integer.parseInt(b.trim());
-                double[] sums = new double[9];
+                double[] sums = new double[12];
                 for (int it = 0; it < settings.iterations(); it++) {
-                    GenerationResult result = pipeline.generate(batch(settings), requests(size, settings, it));
+                    GenerationResult result = pipeline.generate(batch(settings), requests(size, settings, it + 1));
                     long p0 = System.nanoTime();
                     for (List<GeneratedImage> images : result.imagesPerRequest()) {
                         for (GeneratedImage image : images) {
@@ -76,25 +90,51 @@ public final class PipelineBench {
                     }
                     long pngNanos = System.nanoTime() - p0;
                     StageTimings t = result.timings();
+                    int steps = t.unetStepNanos().length;
+                    long outside = t.totalNanos() - t.onnxNanos();
                     sums[0] += t.tokenizeNanos();
                     sums[1] += t.textEncoderNanos();
                     sums[2] += t.vaeEncodeNanos();
-                    sums[3] += (double) t.unetTotalNanos() / t.unetStepNanos().length;
+                    sums[3] += (double) t.unetTotalNanos() / steps;
                     sums[4] += t.vaeDecodeNanos();
                     sums[5] += (double) pngNanos / size;
-                    sums[6] += t.totalNanos() + pngNanos;
-                    sums[7] += t.overheadFraction();
-                    sums[8] += t.totalNanos() - t.onnxNanos();
+                    sums[6] += t.totalNanos();
+                    sums[7] += t.onnxNanos();
+                    sums[8] += outside;
+                    sums[9] += t.overheadFraction();
+                    sums[10] += t.loopOverheadNanosPerStep();
+                    sums[11] += outside - t.loopOverheadNanosPerStep() * steps;
                 }
                 double n = settings.iterations();
-                out.printf("%5d | %11.2f | %11.2f | %10.2f | %12.2f | %10.2f | %10.2f | %8.1f | %14.1f | %13.1f | %8.2f%n",
-                        size, sums[0] / n / 1e6, sums[1] / n / 1e6, sums[2] / n / 1e6, sums[3] / n / 1e6,
-                        sums[4] / n / 1e6, sums[5] / n / 1e6, sums[6] / n / 1e6, sums[8] / n / 1e6, 100 * sums[7] / n,
-                        size / (sums[6] / n / 1e9));
+                double[] mean = Arrays.stream(sums).map(v -> v / n).toArray();
+                out.printf("%5d | %11.2f | %11.2f | %10.2f | %12.2f | %10.2f | %10.2f | %8.1f | %6.1f | %14.1f | %13.1f"
+                                + " | %24.2f | %29.1f | %8.2f%n",
+                        size, mean[0] / 1e6, mean[1] / 1e6, mean[2] / 1e6, mean[3] / 1e6, mean[4] / 1e6,
+                        mean[5] / 1e6, mean[6] / 1e6, mean[7] / 1e6, mean[8] / 1e6, 100 * mean[9],
+                        mean[10] / 1e6, mean[11] / 1e6, size / (mean[6] / 1e9));
             }
-            pngBenchmark(pipeline, settings, out);
+            // Thread CPU time, not wall time: on a shared, loaded machine wall time mostly
+            // measures waiting for a core. Fit outside-ORT CPU = once + steps x perStep from two
+            // step counts.
+            out.println("outside-ORT thread CPU (generate() on this thread minus its CPU inside OrtSession.run),"
+                    + " fitted from " + FIT_STEPS + " and " + settings.steps() + " steps:");
+            out.println("batch | outside CPU ms @" + settings.steps() + " steps | per step ms | once per batch ms"
+                    + " | ORT CPU ms @" + settings.steps() + " steps");
+            for (String b : settings.batches().split(",")) {
+                int size = Integer.parseInt(b.trim());
+                double[] few = outsideCpu(pipeline, settings, size, FIT_STEPS);
+                double[] many = outsideCpu(pipeline, settings, size, settings.steps());
+                double perStep = Math.max(0, (many[0] - few[0]) / (settings.steps() - FIT_STEPS));
+                double once = Math.max(0, many[0] - perStep * settings.steps());
+                out.printf("%5d | %23.1f | %11.3f | %17.1f | %15.1f%n", size, many[0] / 1e6, perStep / 1e6, once / 1e6,
+                        many[1] / 1e6);
+                overheads.add(new double[]{size, perStep, once});
+            }
+            realModelEstimate(overheads, settings, out);
+            pngOldVersusNew(pipeline, out);
             if (settings.rssIterations() > 0) {
-                out.printf("memory check: %d batch-1 runs, VmRSS every %d%n", settings.rssIterations(), settings.rssEvery());
+                out.printf("memory check: %d batch-1 runs (%s), VmRSS every %d%n", settings.rssIterations(),
+                        settings.img2img() ? "img2img" : "text-to-image", settings.rssEvery());
                 for (int i = 1; i <= settings.rssIterations(); i++) {
                     pipeline.generate(batch(settings), requests(1, settings, i));
                     if (i == 1 || i % settings.rssEvery() == 0) {
@@ -105,55 +145,79 @@ public final class PipelineBench {
                 }
             }
         }
+        out.printf("done, loadavg %s%n", loadAverage());
     }
 
-    /** PNG encode of a 512x512 image: the pipeline's own output (noise-like for the tiny model) and a smooth one. */
-    private static void pngBenchmark(DiffusionPipeline pipeline, Settings settings, PrintStream out) {
-        BatchSettings big = new BatchSettings(512, 512, 2, 1.0, settings.scheduler(), true);
+    private static final int FIT_STEPS = 2;
+    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+
+    /** Mean {outside-ORT thread CPU, ORT thread CPU} in ns of a batch of {@code size} at {@code steps}. */
+    private static double[] outsideCpu(DiffusionPipeline pipeline, Settings settings, int size, int steps) {
+        Settings at = new Settings(settings.width(), settings.height(), steps, settings.scheduler(), settings.batches(),
+                settings.iterations(), 0, 1, settings.img2img(), settings.fp16Unet());
+        double outside = 0;
+        double onnx = 0;
+        for (int it = 0; it < settings.iterations(); it++) {
+            long ort0 = pipeline.models().onnxRunCpuNanos();
+            long cpu0 = THREADS.getCurrentThreadCpuTime();
+            pipeline.generate(batch(at), requests(size, at, it + 1));
+            long cpu = THREADS.getCurrentThreadCpuTime() - cpu0;
+            long ort = pipeline.models().onnxRunCpuNanos() - ort0;
+            outside += cpu - ort;
+            onnx += ort;
+        }
+        return new double[]{outside / settings.iterations(), onnx / settings.iterations()};
+    }
+
+    /**
+     * Kiln's measured outside-ORT thread CPU time (per step and once per batch, at the real latent size)
+     * against the real UNet's estimated time on a GPU: the share Kiln would add to a real batch.
+     * The real text encoder and VAE are left out of the denominator, which overstates the share.
+     */
+    private static void realModelEstimate(List<double[]> overheads, Settings settings, PrintStream out) {
+        if (settings.width() != 512 || settings.height() != 512) {
+            out.println("real-model estimate: only meaningful at 512x512 (64x64 latents), skipped");
+            return;
+        }
+        out.printf("real-model estimate: outside-ORT share of a batch = (once + steps x loop) / (that + UNet);"
+                + " UNet = steps x rows x %.2f TFLOP / effective FLOP/s, rows = %s per image%n",
+                REAL_UNET_FLOP_PER_ROW / 1e12, "2 (guidance)");
+        for (int steps : new int[]{settings.steps(), 20, 50}) {
+            for (double[] o : overheads) {
+                int images = (int) o[0];
+                double outsideNanos = o[2] + steps * o[1];
+                StringBuilder line = new StringBuilder(String.format("  steps %2d batch %2d: outside ORT %7.1f ms",
+                        steps, images, outsideNanos / 1e6));
+                for (int g = 0; g < GPU_EFFECTIVE_FLOPS.length; g++) {
+                    double unetNanos = steps * 2.0 * images * REAL_UNET_FLOP_PER_ROW / GPU_EFFECTIVE_FLOPS[g] * 1e9;
+                    line.append(String.format(" | %s: UNet %8.0f ms, outside %5.2f %%", GPU_NAMES[g], unetNanos / 1e6,
+                            100 * outsideNanos / (outsideNanos + unetNanos)));
+                }
+                out.println(line);
+            }
+        }
+    }
+
+    /** The pipeline's own 512x512 output (noise-like for the tiny model), old and new encoder settings. */
+    private static void pngOldVersusNew(DiffusionPipeline pipeline, PrintStream out) {
+        BatchSettings big = new BatchSettings(512, 512, 2, 1.0, "pndm", true);
         RgbImage generated = pipeline.generate(big, List.of(GenerationRequest.textToImage("png bench", 7.5, 1, 1)))
                 .images(0).get(0).toRgbImage();
-        byte[] smooth = new byte[512 * 512 * 3];
-        byte[] photo = new byte[512 * 512 * 3];
-        java.util.SplittableRandom random = new java.util.SplittableRandom(1);
-        for (int y = 0; y < 512; y++) {
-            for (int x = 0; x < 512; x++) {
-                int p = (y * 512 + x) * 3;
-                smooth[p] = (byte) (128 + 100 * Math.sin(x / 40.0));
-                smooth[p + 1] = (byte) (128 + 100 * Math.cos(y / 30.0));
-                smooth[p + 2] = (byte) ((x + y) / 4);
-                for (int c = 0; c < 3; c++) {
-                    // Smooth content plus sensor-like noise (sd 4 levels): closer to a real output.
-                    int v = (smooth[p + c] & 0xff) + (int) Math.round(4 * gaussian(random));
-                    photo[p + c] = (byte) Math.max(0, Math.min(255, v));
-                }
-            }
-        }
-        for (PngEncoder.Filter filter : List.of(PngEncoder.Filter.UP, PngEncoder.Filter.SUB, PngEncoder.Filter.PAETH,
-                PngEncoder.Filter.NONE)) {
-            for (int level : new int[]{1, 3, 6}) {
-                PngEncoder encoder = new PngEncoder(level, filter);
-                out.printf("png 512x512 filter %-5s level %d: tiny-model output %s, smooth %s, smooth+noise %s%n",
-                        filter, level, timePng(encoder, generated), timePng(encoder, new RgbImage(512, 512, smooth)),
-                        timePng(encoder, new RgbImage(512, 512, photo)));
-            }
-        }
+        PngEncoder old = new PngEncoder(PngEncoder.Settings.sequential(1, PngEncoder.Filter.UP,
+                PngEncoder.Strategy.DEFAULT));
+        String[] times = PngBench.timeInterleaved(List.of(old, new PngEncoder()), generated, 30);
+        out.printf("png 512x512 tiny-model output, p50 / min ms (KiB) over 30 interleaved runs: old %s, new %s%n",
+                times[0], times[1]);
     }
 
-    private static double gaussian(java.util.SplittableRandom random) {
-        return Math.sqrt(-2 * Math.log(1 - random.nextDouble())) * Math.cos(2 * Math.PI * random.nextDouble());
-    }
-
-    private static String timePng(PngEncoder encoder, RgbImage image) {
-        int bytes = 0;
-        for (int i = 0; i < 5; i++) {
-            bytes = encoder.encode(image).length;
+    /** {@code /proc/loadavg}'s three load averages: how busy the shared machine was. */
+    static String loadAverage() {
+        try {
+            String[] parts = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+            return parts[0] + " " + parts[1] + " " + parts[2];
+        } catch (IOException | RuntimeException e) {
+            return "n/a";
         }
-        int runs = 20;
-        long t0 = System.nanoTime();
-        for (int i = 0; i < runs; i++) {
-            encoder.encode(image);
-        }
-        return String.format("%.2f ms (%d KiB)", (System.nanoTime() - t0) / 1e6 / runs, bytes / 1024);
     }
 
     private static BatchSettings batch(Settings settings) {

@@ -10,6 +10,7 @@ import dev.kiln.worker.pipeline.PipelineOptions;
 import dev.kiln.worker.pipeline.PromptTokenizer;
 import dev.kiln.worker.pipeline.StageTimings;
 import dev.kiln.worker.pipeline.bench.PipelineBench;
+import dev.kiln.worker.pipeline.bench.PngBench;
 import dev.kiln.worker.pipeline.image.ImageDecoder;
 import dev.kiln.worker.pipeline.image.PngEncoder;
 import dev.kiln.worker.pipeline.image.RgbImage;
@@ -35,7 +36,8 @@ import java.util.Set;
  *            [--size 512x512] [--seed 0 | --draws-dir DIR] [--out DIR] [--npy FILE]
  * tokenize   --model DIR PROMPT...            prints the ids of each prompt as JSON
  * tiny-model DIR                              writes the generated tiny model
- * bench      [--model DIR] ...                see PipelineBench
+ * bench      [--model DIR] [--fp16-unet] ...  see PipelineBench
+ * bench png  [--runs 50] [--image FILE ...]  PNG encoder micro-benchmark, see PngBench
  * </pre>
  *
  * Device options for generate/bench: {@code --device cpu|cuda}, {@code --require-cuda},
@@ -44,7 +46,7 @@ import java.util.Set;
  */
 public final class KilnCli {
 
-    private static final Set<String> FLAGS = Set.of("require-cuda", "img2img");
+    private static final Set<String> FLAGS = Set.of("require-cuda", "img2img", "fp16-unet");
 
     private KilnCli() {
     }
@@ -79,12 +81,18 @@ public final class KilnCli {
                 TinyModelGenerator.generate(dir, TinyModelGenerator.Spec.defaults());
                 out.println("wrote tiny model to " + dir.toAbsolutePath());
             }
-            case "bench" -> PipelineBench.run(options.get("model", null) == null ? null : Path.of(options.get("model", null)),
+            case "bench" -> {
+                if (options.positional().contains("png")) {
+                    PngBench.run(options.getInt("runs", 50), options.all("image").stream().map(Path::of).toList(), out);
+                    return 0;
+                }
+                PipelineBench.run(options.get("model", null) == null ? null : Path.of(options.get("model", null)),
                     new PipelineBench.Settings(size(options)[0], size(options)[1], options.getInt("steps", 10),
                             options.get("scheduler", "pndm"), options.get("batches", "1,2,4,8"),
                             options.getInt("iterations", 3), options.getInt("rss-iterations", 0),
-                            options.getInt("rss-every", 50), options.flag("img2img")),
+                            options.getInt("rss-every", 50), options.flag("img2img"), options.flag("fp16-unet")),
                     execution(options), out);
+            }
             default -> {
                 usage(System.err);
                 return 2;

@@ -252,6 +252,11 @@ public final class StableDiffusionModels implements AutoCloseable {
         return textEncoder.runNanos() + unet.runNanos() + vaeEncoder.runNanos() + vaeDecoder.runNanos();
     }
 
+    /** Calling-thread CPU time inside ONNX Runtime's {@code run} since load, see {@link OnnxModel#runCpuNanos}. */
+    public long onnxRunCpuNanos() {
+        return textEncoder.runCpuNanos() + unet.runCpuNanos() + vaeEncoder.runCpuNanos() + vaeDecoder.runCpuNanos();
+    }
+
     @Override
     public void close() {
         closeQuietly(textEncoder, unet, vaeEncoder, vaeDecoder);
