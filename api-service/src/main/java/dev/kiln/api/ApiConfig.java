@@ -1,0 +1,251 @@
+package dev.kiln.api;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * All {@code kiln.api.*} settings. Defaults are documented here and in docs/configuration-api.md;
+ * the model catalog and rate tiers have their defaults in application.properties because they are maps.
+ */
+@ConfigMapping(prefix = "kiln.api")
+public interface ApiConfig {
+
+    Redis redis();
+
+    S3 s3();
+
+    /** Bearer token of the admin API; when absent the admin API answers 401 to everyone. */
+    @WithName("admin-token")
+    Optional<String> adminToken();
+
+    /** Secret mixed into stored key hashes: HMAC-SHA256(pepper, key). Required. */
+    @WithName("key-pepper")
+    String keyPepper();
+
+    /** Synchronous waiting ({@code kiln.api.wait.*}). */
+    @WithName("wait")
+    Wait syncWait();
+
+    Queue queue();
+
+    Limits limits();
+
+    Jobs jobs();
+
+    /** Model catalog by id: {@code kiln.api.models."sd-1.5".price-micros-per-image}. */
+    Map<String, Model> models();
+
+    /** Model used when a request names none. */
+    @WithName("default-model")
+    @WithDefault("sd-1.5")
+    String defaultModel();
+
+    /** Rate tiers by name: {@code kiln.api.tiers.free.requests-per-minute}. */
+    Map<String, Tier> tiers();
+
+    /** Tier applied when an account's or key's tier is not configured. */
+    @WithName("default-tier")
+    @WithDefault("free")
+    String defaultTier();
+
+    /** Fee kept at top-up, in basis points of the gross amount (500 = 5 %), rounded up to a whole micro. */
+    @WithName("top-up-fee-basis-points")
+    @WithDefault("500")
+    int topUpFeeBasisPoints();
+
+    interface Redis {
+        /** Redis URI. */
+        @WithDefault("redis://localhost:6379")
+        String uri();
+
+        /** Per-command and connect timeout. */
+        @WithName("timeout-millis")
+        @WithDefault("2000")
+        long timeoutMillis();
+    }
+
+    interface S3 {
+        /** S3 endpoint URL, e.g. http://localhost:9000. */
+        @WithDefault("http://localhost:9000")
+        String endpoint();
+
+        @WithName("access-key")
+        @WithDefault("minioadmin")
+        String accessKey();
+
+        @WithName("secret-key")
+        @WithDefault("minioadmin")
+        String secretKey();
+
+        @WithDefault("kiln")
+        String bucket();
+
+        /** Region used for signing; fixed so presigning never needs a network lookup. */
+        @WithDefault("us-east-1")
+        String region();
+
+        /** Lifetime of presigned GET URLs returned as {@code url}. */
+        @WithName("presign-expiry-seconds")
+        @WithDefault("3600")
+        int presignExpirySeconds();
+
+        /** Connect/read/write timeout of S3 calls. */
+        @WithName("timeout-millis")
+        @WithDefault("10000")
+        long timeoutMillis();
+
+        /** Threads for blocking S3 reads done on behalf of waiting requests (b64_json). */
+        @WithName("io-threads")
+        @WithDefault("8")
+        int ioThreads();
+
+        /** Queued S3 reads beyond which requests get 503. */
+        @WithName("io-queue")
+        @WithDefault("1000")
+        int ioQueue();
+    }
+
+    interface Wait {
+        /** How long a synchronous call waits for its job when the client sends no {@code Prefer: wait=N}. */
+        @WithName("default-seconds")
+        @WithDefault("60")
+        int defaultSeconds();
+
+        /** Upper bound of {@code Prefer: wait=N}. */
+        @WithName("max-seconds")
+        @WithDefault("300")
+        int maxSeconds();
+
+        /** Synchronous callers waiting at once per instance; beyond it calls answer 202 at once. */
+        @WithName("max-waiters")
+        @WithDefault("10000")
+        int maxWaiters();
+    }
+
+    interface Queue {
+        /** Consumer lag (records) of the worker group above which submissions get 503 before reserving. */
+        @WithName("max-lag")
+        @WithDefault("10000")
+        long maxLag();
+
+        /** How often the cached lag is refreshed. */
+        @WithName("lag-refresh-millis")
+        @WithDefault("2000")
+        long lagRefreshMillis();
+
+        /** Timeout of each Kafka admin call. */
+        @WithName("admin-timeout-millis")
+        @WithDefault("3000")
+        long adminTimeoutMillis();
+
+        @WithDefault("kiln.jobs.v1")
+        String topic();
+
+        @WithName("consumer-group")
+        @WithDefault("kiln-gpu-workers")
+        String consumerGroup();
+
+        /** Bound on waiting for Kafka to acknowledge a job record. */
+        @WithName("enqueue-timeout-millis")
+        @WithDefault("10000")
+        long enqueueTimeoutMillis();
+    }
+
+    interface Limits {
+        @WithName("max-prompt-chars")
+        @WithDefault("4000")
+        int maxPromptChars();
+
+        @WithName("max-n")
+        @WithDefault("10")
+        int maxN();
+
+        @WithName("min-side-px")
+        @WithDefault("64")
+        int minSidePx();
+
+        @WithName("max-side-px")
+        @WithDefault("1024")
+        int maxSidePx();
+
+        /** Largest accepted input image, decoded bytes (4 MiB). */
+        @WithName("max-image-bytes")
+        @WithDefault("4194304")
+        int maxImageBytes();
+
+        /** Largest accepted input image side. */
+        @WithName("max-image-side-px")
+        @WithDefault("2048")
+        int maxImageSidePx();
+
+        @WithName("min-steps")
+        @WithDefault("1")
+        int minSteps();
+
+        @WithName("max-steps")
+        @WithDefault("100")
+        int maxSteps();
+
+        @WithName("default-steps")
+        @WithDefault("30")
+        int defaultSteps();
+
+        @WithName("max-guidance-scale")
+        @WithDefault("30")
+        double maxGuidanceScale();
+
+        @WithName("default-guidance-scale")
+        @WithDefault("7.5")
+        double defaultGuidanceScale();
+
+        @WithName("default-strength")
+        @WithDefault("0.75")
+        double defaultStrength();
+
+        /** Rate-limit window; limits are "per minute" at the default. */
+        @WithName("rate-window-millis")
+        @WithDefault("60000")
+        long rateWindowMillis();
+    }
+
+    interface Jobs {
+        /** How long job records stay readable in Redis. */
+        @WithName("record-ttl-seconds")
+        @WithDefault("604800")
+        long recordTtlSeconds();
+
+        /** A job not started within this time is expired by the worker, not run. */
+        @WithName("deadline-seconds")
+        @WithDefault("900")
+        long deadlineSeconds();
+
+        /** How long an Idempotency-Key is remembered. */
+        @WithName("idempotency-ttl-seconds")
+        @WithDefault("86400")
+        long idempotencyTtlSeconds();
+    }
+
+    interface Model {
+        /** Price of one image in micro-dollars (0 = free). */
+        @WithName("price-micros-per-image")
+        @WithDefault("0")
+        long priceMicrosPerImage();
+
+        /** Shown in GET /v1/models. */
+        @WithName("owned-by")
+        @WithDefault("kiln")
+        String ownedBy();
+    }
+
+    interface Tier {
+        @WithName("requests-per-minute")
+        int requestsPerMinute();
+
+        @WithName("images-per-minute")
+        int imagesPerMinute();
+    }
+}

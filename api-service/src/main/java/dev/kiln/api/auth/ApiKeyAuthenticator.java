@@ -1,0 +1,56 @@
+package dev.kiln.api.auth;
+
+import dev.kiln.api.ApiConfig;
+
+import dev.kiln.api.ratelimit.RateLimitSnapshot;
+import dev.kiln.api.ratelimit.TierTable;
+import dev.kiln.api.redis.KilnRedis;
+import dev.kiln.api.redis.RedisCalls;
+import dev.kiln.common.redis.KilnScripts;
+import dev.kiln.common.redis.RedisKeys;
+import dev.kiln.common.redis.ScriptRunner;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Authenticates requests other than submissions (which authenticate inside the submit script):
+ * one read-only script call that also reports the key's rate-limit state for the headers.
+ */
+@ApplicationScoped
+public class ApiKeyAuthenticator {
+    private final ApiConfig config;
+    private final KilnRedis redis;
+    private final TierTable tiers;
+
+    public ApiKeyAuthenticator(ApiConfig config, KilnRedis redis, TierTable tiers) {
+        this.config = config;
+        this.redis = redis;
+        this.tiers = tiers;
+    }
+
+    /** Blocking (worker thread): returns the caller or throws 401/503. */
+    public Caller authenticate(String authorization) {
+        PresentedKey key = PresentedKey.from(authorization, config.keyPepper());
+        String a = key.accountId();
+        String[] keys = {RedisKeys.account(a), RedisKeys.apiKey(a, key.keyHash()),
+                RedisKeys.rateLimit(a, RedisKeys.RL_REQUESTS, key.keyHash()),
+                RedisKeys.rateLimit(a, RedisKeys.RL_IMAGES, key.keyHash())};
+        List<String> args = new ArrayList<>();
+        args.add(Long.toString(tiers.windowMillis()));
+        args.add(tiers.defaultTier());
+        args.addAll(tiers.argv());
+        List<Object> reply = RedisCalls.await(
+                redis.scripts().run(KilnScripts.AUTHENTICATE, keys, args.toArray(String[]::new)),
+                config.redis().timeoutMillis());
+        if (!"ok".equals(ScriptRunner.str(reply, 0))) {
+            throw PresentedKey.unauthenticated("Incorrect API key provided.");
+        }
+        RateLimitSnapshot limits = new RateLimitSnapshot(
+                ScriptRunner.num(reply, 3), ScriptRunner.num(reply, 4), ScriptRunner.num(reply, 5),
+                ScriptRunner.num(reply, 6), ScriptRunner.num(reply, 7), ScriptRunner.num(reply, 8));
+        return new Caller(a, key.keyHash(), ScriptRunner.str(reply, 1), ScriptRunner.str(reply, 2), limits);
+    }
+
+}

@@ -1,0 +1,36 @@
+package dev.kiln.api.health;
+
+import dev.kiln.api.ApiConfig;
+import dev.kiln.api.redis.KilnRedis;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Readiness;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.concurrent.TimeUnit;
+
+/** Ready only while Redis answers PING within the Redis timeout. */
+@Readiness
+@ApplicationScoped
+public class RedisReadiness implements HealthCheck {
+    private final KilnRedis redis;
+    private final long timeoutMillis;
+
+    public RedisReadiness(KilnRedis redis, ApiConfig config) {
+        this.redis = redis;
+        this.timeoutMillis = config.redis().timeoutMillis();
+    }
+
+    @Override
+    public HealthCheckResponse call() {
+        try {
+            String pong = redis.commands().ping().get(timeoutMillis, TimeUnit.MILLISECONDS);
+            return HealthCheckResponse.named("redis").status("PONG".equals(pong)).build();
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            return HealthCheckResponse.named("redis").down().withData("error", e.getClass().getSimpleName()).build();
+        }
+    }
+}

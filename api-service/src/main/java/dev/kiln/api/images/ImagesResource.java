@@ -1,0 +1,134 @@
+package dev.kiln.api.images;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.api.ApiConfig;
+import dev.kiln.api.errors.ApiException;
+import dev.kiln.api.models.ModelCatalog;
+import dev.kiln.common.errors.ErrorCodes;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.jboss.resteasy.reactive.server.multipart.FormValue;
+import org.jboss.resteasy.reactive.server.multipart.MultipartFormDataInput;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.SecureRandom;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * OpenAI's image endpoints. {@code generations} takes JSON (with the {@code image} extension for
+ * img2img); {@code edits} takes the multipart form {@code client.images.edit} sends. Both validate,
+ * then hand over to {@link SubmitService}; they run on a worker thread until the job is queued.
+ */
+@Path("/v1/images")
+@Produces(MediaType.APPLICATION_JSON)
+public class ImagesResource {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final SubmitService submitter;
+    private final ModelCatalog catalog;
+    private final ImageRequestParser parser;
+    private final int maxImageBytes;
+
+    public ImagesResource(SubmitService submitter, ModelCatalog catalog, ApiConfig config) {
+        this.submitter = submitter;
+        this.catalog = catalog;
+        this.parser = new ImageRequestParser(config.limits(), catalog);
+        this.maxImageBytes = config.limits().maxImageBytes();
+    }
+
+    @POST
+    @Path("/generations")
+    @Blocking
+    public CompletionStage<Response> generate(byte[] body,
+                                              @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+                                              @HeaderParam("Prefer") String prefer,
+                                              @HeaderParam("Idempotency-Key") String idempotencyKey,
+                                              @HeaderParam("traceparent") String traceparent) {
+        JsonNode root;
+        try {
+            root = body == null || body.length == 0 ? null : JSON.readTree(body);
+        } catch (IOException e) {
+            throw ApiException.invalid(null, ErrorCodes.INVALID_JSON, "The request body is not valid JSON.");
+        }
+        if (root == null || !root.isObject()) {
+            throw ApiException.invalid(null, ErrorCodes.INVALID_JSON, "The request body must be a JSON object.");
+        }
+        ImageRequest request = parser.parse(RequestFields.of(root), null, false);
+        return submitter.submit(authorization, request, catalog.require(request.model(), "model").priceMicrosPerImage(),
+                prefer, idempotencyKey, traceparent(traceparent));
+    }
+
+    @POST
+    @Path("/edits")
+    @Consumes(MediaType.MULTIPART_FORM_DATA)
+    @Blocking
+    public CompletionStage<Response> edit(MultipartFormDataInput form,
+                                          @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+                                          @HeaderParam("Prefer") String prefer,
+                                          @HeaderParam("Idempotency-Key") String idempotencyKey,
+                                          @HeaderParam("traceparent") String traceparent) {
+        Map<String, String> fields = new HashMap<>();
+        byte[] image = null;
+        int maxBytes = maxImageBytes;
+        for (Map.Entry<String, Collection<FormValue>> e : form.getValues().entrySet()) {
+            String name = e.getKey();
+            for (FormValue v : e.getValue()) {
+                boolean isImage = name.equals("image") || name.equals("image[]");
+                if (name.equals("mask") || name.equals("mask[]")) {
+                    fields.put("mask", "");
+                } else if (isImage && v.isFileItem()) {
+                    if (image != null) {
+                        throw ApiException.invalid("image", ErrorCodes.UNSUPPORTED_PARAMETER,
+                                "Only one input image is supported.");
+                    }
+                    image = read(v, maxBytes);
+                } else if (!v.isFileItem()) {
+                    fields.put(name, v.getValue());
+                }
+            }
+        }
+        fields.remove("image");
+        ImageRequest request = parser.parse(RequestFields.of(fields), image, true);
+        return submitter.submit(authorization, request, catalog.require(request.model(), "model").priceMicrosPerImage(),
+                prefer, idempotencyKey, traceparent(traceparent));
+    }
+
+    private static byte[] read(FormValue v, int maxBytes) {
+        try {
+            if (v.getFileItem().getFileSize() > maxBytes) {
+                throw ApiException.invalid("image", ErrorCodes.IMAGE_TOO_LARGE, "'image' is larger than " + maxBytes + " bytes.");
+            }
+            try (InputStream in = v.getFileItem().getInputStream()) {
+                return in.readAllBytes();
+            }
+        } catch (IOException e) {
+            throw ApiException.invalid("image", ErrorCodes.INVALID_IMAGE, "'image' could not be read.");
+        }
+    }
+
+    /** W3C trace context: the caller's, or a fresh sampled one so workers can correlate logs. */
+    private static String traceparent(String incoming) {
+        if (incoming != null && incoming.matches("[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")) {
+            return incoming;
+        }
+        byte[] trace = new byte[16];
+        byte[] span = new byte[8];
+        RANDOM.nextBytes(trace);
+        RANDOM.nextBytes(span);
+        return "00-" + HexFormat.of().formatHex(trace) + "-" + HexFormat.of().formatHex(span) + "-01";
+    }
+}

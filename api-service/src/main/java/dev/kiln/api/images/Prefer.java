@@ -1,0 +1,31 @@
+package dev.kiln.api.images;
+
+import java.time.Duration;
+
+/**
+ * The RFC 7240 {@code Prefer} preferences Kiln honours: {@code respond-async} and {@code wait=N}
+ * (seconds, capped at {@code kiln.api.wait.max-seconds}). Anything else is ignored.
+ */
+public record Prefer(boolean respondAsync, Duration maxWait) {
+
+    public static Prefer parse(String header, int defaultSeconds, int maxSeconds) {
+        boolean async = false;
+        long seconds = defaultSeconds;
+        if (header != null) {
+            for (String token : header.split("[,;]")) {
+                String t = token.trim().toLowerCase(java.util.Locale.ROOT);
+                if (t.equals("respond-async")) {
+                    async = true;
+                } else if (t.startsWith("wait=")) {
+                    try {
+                        seconds = Long.parseLong(t.substring(5).trim());
+                    } catch (NumberFormatException ignored) {
+                        // A malformed preference is ignored, as RFC 7240 asks.
+                    }
+                }
+            }
+        }
+        seconds = Math.max(0, Math.min(seconds, maxSeconds));
+        return new Prefer(async, Duration.ofSeconds(seconds));
+    }
+}

@@ -1,0 +1,44 @@
+package dev.kiln.api.jobs;
+
+import dev.kiln.common.jobs.JobJson;
+import dev.kiln.common.jobs.JobSpec;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * Sends job specs to {@code kiln.jobs.v1} (channel {@code jobs-out}): key = job id, value = spec
+ * JSON, headers {@code kiln-job-id} and {@code traceparent}. The returned Uni completes when Kafka
+ * acknowledged the record (acks=all, idempotent producer; see application.properties).
+ */
+@ApplicationScoped
+public class JobPublisher {
+    public static final String HEADER_JOB_ID = "kiln-job-id";
+    public static final String HEADER_TRACEPARENT = "traceparent";
+
+    @Inject
+    @Channel("jobs-out")
+    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 1024)
+    MutinyEmitter<String> emitter;
+
+    public Uni<Void> publish(JobSpec spec, String traceparent, Duration timeout) {
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(HEADER_JOB_ID, spec.jobId().getBytes(StandardCharsets.UTF_8));
+        headers.add(HEADER_TRACEPARENT, traceparent.getBytes(StandardCharsets.UTF_8));
+        OutgoingKafkaRecordMetadata<String> metadata = OutgoingKafkaRecordMetadata.<String>builder()
+                .withKey(spec.jobId())
+                .withHeaders(headers)
+                .build();
+        Message<String> message = Message.of(JobJson.toJson(spec)).addMetadata(metadata);
+        return emitter.sendMessage(message).ifNoItem().after(timeout).fail();
+    }
+}

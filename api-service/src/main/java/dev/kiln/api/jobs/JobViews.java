@@ -1,0 +1,95 @@
+package dev.kiln.api.jobs;
+
+import dev.kiln.api.errors.ApiException;
+import dev.kiln.api.storage.ObjectStore;
+import dev.kiln.common.errors.ErrorCodes;
+import dev.kiln.common.errors.ErrorType;
+import dev.kiln.common.jobs.JobRecord;
+import dev.kiln.common.jobs.JobSpec;
+import dev.kiln.common.jobs.JobStatus;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Renders job records: the job object (202s, polling) and the OpenAI images response. */
+@ApplicationScoped
+public class JobViews {
+    private final ObjectStore store;
+
+    public JobViews(ObjectStore store) {
+        this.store = store;
+    }
+
+    /** {@code {"id","object":"image.job","status","created","model","n","seed",["result"],["error"]}}; URLs only. */
+    public Map<String, Object> job(JobRecord r) {
+        JobSpec spec = r.spec();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", r.jobId());
+        m.put("object", "image.job");
+        m.put("status", r.status().wire());
+        m.put("created", r.createdMillis() / 1000);
+        m.put("model", spec.model());
+        m.put("n", r.n());
+        m.put("seed", spec.seed());
+        if (r.status() == JobStatus.SUCCEEDED) {
+            m.put("result", images(r, "url"));
+        }
+        if (r.errorCode() != null) {
+            m.put("error", Map.of("code", r.errorCode(), "message", r.errorMessage() == null ? "" : r.errorMessage()));
+        }
+        return m;
+    }
+
+    /** The job object of a job this instance just queued, built from its spec (no Redis read). */
+    public Map<String, Object> queued(JobSpec spec) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", spec.jobId());
+        m.put("object", "image.job");
+        m.put("status", JobStatus.QUEUED.wire());
+        m.put("created", spec.createdAtMillis() / 1000);
+        m.put("model", spec.model());
+        m.put("n", spec.n());
+        m.put("seed", spec.seed());
+        return m;
+    }
+
+    /**
+     * OpenAI's images response plus {@code id} and {@code seed}. Blocking for b64_json (reads S3):
+     * call it on a worker or the store's I/O executor.
+     */
+    public Map<String, Object> images(JobRecord r, String responseFormat) {
+        List<Map<String, Object>> data = new ArrayList<>();
+        for (String key : r.resultKeys()) {
+            try {
+                data.add("b64_json".equals(responseFormat)
+                        ? Map.of("b64_json", Base64.getEncoder().encodeToString(store.get(key)))
+                        : Map.of("url", store.presignedGet(key)));
+            } catch (Exception e) {
+                throw new ApiException(ErrorType.SERVICE_UNAVAILABLE, "Result storage is temporarily unavailable.",
+                        null, ErrorCodes.BACKEND_UNAVAILABLE, Map.of("Retry-After", "1"));
+            }
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("created", r.createdMillis() / 1000);
+        m.put("data", data);
+        m.put("id", r.jobId());
+        m.put("seed", r.spec().seed());
+        return m;
+    }
+
+    /** The error a synchronous caller gets for a job that ended without images. */
+    public static ApiException terminalError(JobRecord r) {
+        String message = r.errorMessage() == null ? "The job " + r.status().wire() + "." : r.errorMessage();
+        return switch (r.status()) {
+            case EXPIRED -> new ApiException(ErrorType.SERVICE_UNAVAILABLE, message, null,
+                    r.errorCode() == null ? ErrorCodes.JOB_EXPIRED : r.errorCode());
+            case CANCELED -> new ApiException(ErrorType.CONFLICT, message, null, ErrorCodes.JOB_CANCELED);
+            default -> new ApiException(ErrorType.SERVER, message, null,
+                    r.errorCode() == null ? ErrorCodes.JOB_FAILED : r.errorCode());
+        };
+    }
+}

@@ -1,0 +1,113 @@
+package dev.kiln.api.jobs;
+
+import dev.kiln.api.ApiConfig;
+import dev.kiln.api.redis.KilnRedis;
+import dev.kiln.common.jobs.JobRecord;
+import dev.kiln.common.redis.RedisKeys;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Lets synchronous callers wait for their job without holding a thread. One pattern subscription
+ * ({@code PSUBSCRIBE kiln:job-done:*}) per instance feeds a map of waiting futures; each waiter
+ * re-reads the job record after registering, which closes the race with a completion published
+ * before it registered. Each instance sees every completion message (a few bytes each), which keeps
+ * subscription bookkeeping out of the hot path. Waiters are bounded by {@code kiln.api.wait.max-waiters}.
+ */
+@ApplicationScoped
+public class JobWaiter {
+    private static final Logger LOG = Logger.getLogger(JobWaiter.class);
+    private static final String PREFIX = "kiln:job-done:";
+
+    private final KilnRedis redis;
+    private final int maxWaiters;
+    private final Map<String, Set<CompletableFuture<Void>>> waiters = new ConcurrentHashMap<>();
+    private final AtomicInteger waiting = new AtomicInteger();
+    private volatile boolean subscribed;
+
+    public JobWaiter(KilnRedis redis, ApiConfig config) {
+        this.redis = redis;
+        this.maxWaiters = config.syncWait().maxWaiters();
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        try {
+            ensureSubscribed();
+        } catch (RuntimeException e) {
+            LOG.warnf("job-done subscription not established yet: %s", e.getMessage());
+        }
+    }
+
+    private synchronized void ensureSubscribed() {
+        if (subscribed) {
+            return;
+        }
+        var connection = redis.pubSub();
+        connection.addListener(new RedisPubSubAdapter<>() {
+            @Override
+            public void message(String pattern, String channel, String message) {
+                Set<CompletableFuture<Void>> set = waiters.get(channel.substring(PREFIX.length()));
+                if (set != null) {
+                    set.forEach(f -> f.complete(null));
+                }
+            }
+        });
+        connection.sync().psubscribe(PREFIX + "*");
+        subscribed = true;
+    }
+
+    /** How many callers are waiting now (a metric). */
+    public int waiting() {
+        return waiting.get();
+    }
+
+    /**
+     * Completes with the job record once it is terminal or {@code max} has passed (then with the
+     * record as it is, possibly still queued/running). Null when the record does not exist.
+     */
+    public CompletionStage<JobRecord> await(String accountId, String jobId, Duration max) {
+        if (max.isZero() || waiting.get() >= maxWaiters) {
+            return read(accountId, jobId);
+        }
+        ensureSubscribed();
+        CompletableFuture<Void> signal = new CompletableFuture<>();
+        waiting.incrementAndGet();
+        waiters.computeIfAbsent(jobId, k -> ConcurrentHashMap.newKeySet()).add(signal);
+        // Re-read after registering: a completion published before we registered is seen here.
+        read(accountId, jobId).whenComplete((record, error) -> {
+            if (error != null || record == null || record.status().isTerminal()) {
+                signal.complete(null);
+            }
+        });
+        signal.completeOnTimeout(null, max.toMillis(), TimeUnit.MILLISECONDS);
+        return signal.thenCompose(ignored -> {
+            unregister(jobId, signal);
+            return read(accountId, jobId);
+        });
+    }
+
+    private void unregister(String jobId, CompletableFuture<Void> signal) {
+        waiting.decrementAndGet();
+        waiters.computeIfPresent(jobId, (k, set) -> {
+            set.remove(signal);
+            return set.isEmpty() ? null : set;
+        });
+    }
+
+    public CompletionStage<JobRecord> read(String accountId, String jobId) {
+        return redis.commands().hgetall(RedisKeys.job(accountId, jobId))
+                .thenApply(hash -> JobRecord.fromHash(jobId, hash));
+    }
+}

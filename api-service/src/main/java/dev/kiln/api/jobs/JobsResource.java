@@ -1,0 +1,95 @@
+package dev.kiln.api.jobs;
+
+import dev.kiln.api.ApiConfig;
+import dev.kiln.api.auth.ApiKeyAuthenticator;
+import dev.kiln.api.auth.Caller;
+import dev.kiln.api.errors.ApiException;
+import dev.kiln.api.redis.KilnRedis;
+import dev.kiln.api.redis.RedisCalls;
+import dev.kiln.common.errors.ErrorCodes;
+import dev.kiln.common.errors.ErrorType;
+import dev.kiln.common.jobs.JobRecord;
+import dev.kiln.common.jobs.JobStatus;
+import dev.kiln.common.jobs.SettleResult;
+import dev.kiln.common.redis.RedisKeys;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+/**
+ * Polling and cancelling: {@code GET|DELETE /v1/images/jobs/{id}}. Jobs are looked up under the
+ * caller's own account, so another account's job is simply not found (404).
+ */
+@Path("/v1/images/jobs/{id}")
+@Produces(MediaType.APPLICATION_JSON)
+@Blocking
+public class JobsResource {
+    private final ApiKeyAuthenticator auth;
+    private final JobWaiter jobs;
+    private final KilnRedis redis;
+    private final JobViews views;
+    private final long timeoutMillis;
+
+    public JobsResource(ApiKeyAuthenticator auth, JobWaiter jobs, KilnRedis redis, JobViews views, ApiConfig config) {
+        this.auth = auth;
+        this.jobs = jobs;
+        this.redis = redis;
+        this.views = views;
+        this.timeoutMillis = config.redis().timeoutMillis();
+    }
+
+    @GET
+    public Response get(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("id") String id) {
+        Caller caller = auth.authenticate(authorization);
+        JobRecord r = find(caller, id);
+        return ok(Response.ok(views.job(r)), caller);
+    }
+
+    /**
+     * Cancels a queued job and refunds it (200 with the canceled job). Cancelling a canceled job
+     * answers the same; a running or otherwise finished job answers 409 job_not_cancelable.
+     */
+    @DELETE
+    public Response cancel(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("id") String id) {
+        Caller caller = auth.authenticate(authorization);
+        find(caller, id);
+        SettleResult result = RedisCalls.await(redis.completer().cancel(caller.accountId(), id), timeoutMillis);
+        if (result.outcome() == SettleResult.Outcome.MISSING) {
+            throw notFound(id).withHeaders(caller.limits().headers());
+        }
+        boolean canceled = result.outcome() == SettleResult.Outcome.SETTLED || result.status() == JobStatus.CANCELED;
+        if (!canceled) {
+            throw new ApiException(ErrorType.CONFLICT, "Job " + id + " is " + result.status().wire()
+                    + " and can no longer be canceled.", null, ErrorCodes.JOB_NOT_CANCELABLE)
+                    .withHeaders(caller.limits().headers());
+        }
+        return ok(Response.ok(views.job(find(caller, id))), caller);
+    }
+
+    private JobRecord find(Caller caller, String id) {
+        if (!RedisKeys.isValidJobId(id)) {
+            throw notFound(id).withHeaders(caller.limits().headers());
+        }
+        JobRecord r = RedisCalls.await(jobs.read(caller.accountId(), id), timeoutMillis);
+        if (r == null) {
+            throw notFound(id).withHeaders(caller.limits().headers());
+        }
+        return r;
+    }
+
+    private static ApiException notFound(String id) {
+        return new ApiException(ErrorType.NOT_FOUND, "No job with id '" + id + "'.", null, ErrorCodes.NOT_FOUND);
+    }
+
+    private static Response ok(Response.ResponseBuilder b, Caller caller) {
+        caller.limits().headers().forEach(b::header);
+        return b.build();
+    }
+}

@@ -1,0 +1,94 @@
+package dev.kiln.api.redis;
+
+import dev.kiln.api.ApiConfig;
+import dev.kiln.common.jobs.JobCompleter;
+import dev.kiln.common.redis.KilnScripts;
+import dev.kiln.common.redis.RedisConnections;
+import dev.kiln.common.redis.ScriptRunner;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The one Lettuce client of the service: a shared command connection (thread-safe, pipelined)
+ * and a pub/sub connection for job-done notifications. Connects lazily so that the service starts
+ * (and reports not-ready) while Redis is down.
+ */
+@ApplicationScoped
+public class KilnRedis {
+    private static final Logger LOG = Logger.getLogger(KilnRedis.class);
+
+    private final ApiConfig config;
+    private final RedisClient client;
+    private volatile StatefulRedisConnection<String, String> connection;
+    private volatile StatefulRedisPubSubConnection<String, String> pubSub;
+    private volatile ScriptRunner scripts;
+    private volatile JobCompleter completer;
+
+    public KilnRedis(ApiConfig config) {
+        this.config = config;
+        // Creating the client does not connect; other beans' startup observers may use it in any order.
+        this.client = RedisConnections.client(config.redis().uri(), config.redis().timeoutMillis());
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        try {
+            commands();
+        } catch (RuntimeException e) {
+            LOG.warnf("Redis not reachable at startup (%s); will retry on first use", e.getMessage());
+        }
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        if (pubSub != null) {
+            pubSub.close();
+        }
+        if (connection != null) {
+            connection.close();
+        }
+        client.shutdown(100, 2000, TimeUnit.MILLISECONDS);
+    }
+
+    /** Async commands on the shared connection; connects on first use. */
+    public RedisAsyncCommands<String, String> commands() {
+        StatefulRedisConnection<String, String> c = connection;
+        if (c == null) {
+            synchronized (this) {
+                if (connection == null) {
+                    connection = client.connect();
+                    scripts = new ScriptRunner(connection.async());
+                    completer = new JobCompleter(scripts);
+                    scripts.preload(KilnScripts.SUBMIT, KilnScripts.SETTLE, KilnScripts.AUTHENTICATE);
+                }
+                c = connection;
+            }
+        }
+        return c.async();
+    }
+
+    public ScriptRunner scripts() {
+        commands();
+        return scripts;
+    }
+
+    public JobCompleter completer() {
+        commands();
+        return completer;
+    }
+
+    /** A dedicated pub/sub connection (subscribers cannot issue ordinary commands). */
+    public synchronized StatefulRedisPubSubConnection<String, String> pubSub() {
+        if (pubSub == null) {
+            pubSub = client.connectPubSub();
+        }
+        return pubSub;
+    }
+}

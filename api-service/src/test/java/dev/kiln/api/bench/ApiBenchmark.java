@@ -1,0 +1,127 @@
+package dev.kiln.api.bench;
+
+import dev.kiln.api.support.Kiln;
+import dev.kiln.devstack.quarkus.DevStackTestResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Closed-loop load against async submissions ({@code Prefer: respond-async}) and a bare endpoint in
+ * the same JVM and run, plus Redis command statistics per accepted submission. Not a test: runs only
+ * with {@code -Dkiln.bench=true} (see docs/benchmarks.md, section API).
+ */
+@QuarkusTest
+@TestProfile(ApiBenchmark.NoSaturation.class)
+@QuarkusTestResource(value = DevStackTestResource.class, restrictToAnnotatedClass = true)
+@EnabledIfSystemProperty(named = "kiln.bench", matches = "true")
+class ApiBenchmark {
+    /** The benchmark fills the queue (no worker consumes it); keep the saturation guard out of the way. */
+    public static class NoSaturation implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("kiln.api.queue.max-lag", "100000000", "quarkus.log.category.\"dev.kiln\".level", "WARN");
+        }
+    }
+
+    private static final int CONNECTIONS = Integer.getInteger("kiln.bench.connections", 32);
+    private static final int SECONDS = Integer.getInteger("kiln.bench.seconds", 15);
+    private static final String BODY = "{\"prompt\":\"a lighthouse at dusk\",\"n\":1,\"size\":\"512x512\"}";
+
+    @TestHTTPResource("/v1/images/generations")
+    URI submit;
+    @TestHTTPResource("/bench/bare")
+    URI bare;
+
+    record Result(String name, long requests, Map<Integer, Long> statuses, double perSecond, double p50Ms, double p99Ms) {
+        @Override
+        public String toString() {
+            return String.format("%-8s requests=%d statuses=%s req/s=%.0f p50=%.2fms p99=%.2fms",
+                    name, requests, statuses, perSecond, p50Ms, p99Ms);
+        }
+    }
+
+    @Test
+    void asyncSubmissionsAgainstABareEndpoint() throws Exception {
+        Kiln.Account a = Kiln.account("invoiced", "unlimited", 0);
+        run("warmup", bare, null, 3);
+        run("warmup", submit, a, 3);
+        Result bareResult = run("bare", bare, null, SECONDS);
+        Kiln.redis().configResetstat();
+        Result submitResult = run("submit", submit, a, SECONDS);
+        String stats = Kiln.redis().info("commandstats");
+        long accepted = submitResult.statuses().getOrDefault(202, 0L);
+        System.out.println("BENCH connections=" + CONNECTIONS + " seconds=" + SECONDS);
+        System.out.println("BENCH " + bareResult);
+        System.out.println("BENCH " + submitResult);
+        System.out.println("BENCH accepted submissions=" + accepted + " jobs in Redis=" + a.jobCount());
+        stats.lines().filter(l -> l.startsWith("cmdstat_")).forEach(l -> {
+            long calls = Long.parseLong(l.replaceAll("^[^:]*:calls=(\\d+),.*", "$1"));
+            System.out.printf("BENCH %s  per accepted submission=%.3f%n", l, accepted == 0 ? 0.0 : (double) calls / accepted);
+        });
+    }
+
+    private Result run(String name, URI uri, Kiln.Account account, int seconds) throws Exception {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .executor(Executors.newFixedThreadPool(4)).build();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        List<long[]> latencies = new ArrayList<>();
+        Map<Integer, AtomicLong> statuses = new ConcurrentHashMap<>();
+        ExecutorService loops = Executors.newFixedThreadPool(CONNECTIONS);
+        List<java.util.concurrent.Future<long[]>> futures = new ArrayList<>();
+        long start = System.nanoTime();
+        for (int c = 0; c < CONNECTIONS; c++) {
+            futures.add(loops.submit(() -> {
+                long[] mine = new long[1 << 16];
+                int count = 0;
+                while (System.nanoTime() < deadline && count < mine.length) {
+                    HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
+                            .header("Content-Type", "application/json").header("Prefer", "respond-async")
+                            .POST(HttpRequest.BodyPublishers.ofString(BODY));
+                    if (account != null) {
+                        b.header("Authorization", account.bearer());
+                    }
+                    long t0 = System.nanoTime();
+                    HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+                    mine[count++] = System.nanoTime() - t0;
+                    statuses.computeIfAbsent(r.statusCode(), k -> new AtomicLong()).incrementAndGet();
+                }
+                return Arrays.copyOf(mine, count);
+            }));
+        }
+        for (var f : futures) {
+            latencies.add(f.get());
+        }
+        double elapsedSeconds = (System.nanoTime() - start) / 1e9;
+        loops.shutdown();
+        long[] all = latencies.stream().flatMapToLong(Arrays::stream).sorted().toArray();
+        Map<Integer, Long> byStatus = new TreeMap<>();
+        statuses.forEach((k, v) -> byStatus.put(k, v.get()));
+        return new Result(name, all.length, byStatus, all.length / elapsedSeconds,
+                percentile(all, 0.50) / 1e6, percentile(all, 0.99) / 1e6);
+    }
+
+    private static double percentile(long[] sorted, double p) {
+        return sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
+    }
+}

@@ -1,0 +1,23 @@
+package dev.kiln.api.bench;
+
+import io.smallrye.common.annotation.Blocking;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+import java.util.Map;
+
+/**
+ * Test-only baseline for {@link ApiBenchmark}: the same HTTP stack, thread model (worker thread) and
+ * JSON rendering as a submission, with no Redis, S3 or Kafka behind it.
+ */
+@Path("/bench/bare")
+public class BareResource {
+    @POST
+    @Blocking
+    @Produces(MediaType.APPLICATION_JSON)
+    public Map<String, Object> bare(byte[] body) {
+        return Map.of("id", "bare", "object", "image.job", "status", "queued", "bytes", body.length);
+    }
+}

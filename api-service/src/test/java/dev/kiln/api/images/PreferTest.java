@@ -1,0 +1,26 @@
+package dev.kiln.api.images;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class PreferTest {
+    @Test
+    void defaultsToWaitingTheDefaultBound() {
+        assertThat(Prefer.parse(null, 60, 300)).isEqualTo(new Prefer(false, Duration.ofSeconds(60)));
+    }
+
+    @Test
+    void readsRespondAsyncAndWaitAmongOtherPreferences() {
+        assertThat(Prefer.parse("return=minimal, respond-async; wait=5", 60, 300))
+                .isEqualTo(new Prefer(true, Duration.ofSeconds(5)));
+    }
+
+    @Test
+    void capsWaitAtTheMaximumAndIgnoresMalformedValues() {
+        assertThat(Prefer.parse("wait=9999", 60, 300).maxWait()).isEqualTo(Duration.ofSeconds(300));
+        assertThat(Prefer.parse("wait=soon", 60, 300).maxWait()).isEqualTo(Duration.ofSeconds(60));
+    }
+}

@@ -1,0 +1,138 @@
+package dev.kiln.api.support;
+
+import dev.kiln.common.jobs.JobCompleter;
+import dev.kiln.common.jobs.JobJson;
+import dev.kiln.common.jobs.JobOutcome;
+import dev.kiln.common.jobs.JobSpec;
+import dev.kiln.common.redis.RedisConnections;
+import dev.kiln.common.redis.ScriptRunner;
+import dev.kiln.common.storage.S3Keys;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Does what the GPU worker will do, minus the diffusion: consumes {@code kiln.jobs.v1} in group
+ * {@code kiln-gpu-workers}, and for jobs whose prompt starts with {@link #COMPLETE} marks them
+ * running, writes one small PNG per image to {@code outputs/<job>/<i>.png} and completes them
+ * through common's {@link JobCompleter} ({@link #PARTIAL}: one image fewer; {@link #FAIL}: fails it). Other jobs are only recorded, so tests can inspect them
+ * while they stay queued.
+ */
+public final class TestWorker implements AutoCloseable {
+    public static final String COMPLETE = "[complete]";
+    /** Prompt prefix: produce one image fewer than asked (partial success). */
+    public static final String PARTIAL = "[partial]";
+    /** Prompt prefix: fail the job. */
+    public static final String FAIL = "[fail]";
+    private static TestWorker instance;
+
+    private final KafkaConsumer<String, String> consumer;
+    private final RedisClient redisClient;
+    private final StatefulRedisConnection<String, String> redis;
+    private final JobCompleter completer;
+    private final Map<String, CompletableFuture<ConsumerRecord<String, String>>> records = new ConcurrentHashMap<>();
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    private TestWorker() {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, Kiln.config("kafka.bootstrap.servers"));
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "kiln-gpu-workers");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        consumer = new KafkaConsumer<>(p);
+        consumer.subscribe(List.of("kiln.jobs.v1"));
+        redisClient = RedisConnections.client(Kiln.config("kiln.api.redis.uri"), 5000);
+        redis = redisClient.connect();
+        completer = new JobCompleter(new ScriptRunner(redis.async()));
+        thread = new Thread(this::loop, "test-worker");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** The one worker of the test JVM, started on first use. */
+    public static synchronized TestWorker get() {
+        if (instance == null) {
+            instance = new TestWorker();
+        }
+        return instance;
+    }
+
+    /** The Kafka record of a job, once consumed. */
+    public ConsumerRecord<String, String> record(String jobId) throws Exception {
+        return future(jobId).get(60, TimeUnit.SECONDS);
+    }
+
+    private CompletableFuture<ConsumerRecord<String, String>> future(String jobId) {
+        return records.computeIfAbsent(jobId, k -> new CompletableFuture<>());
+    }
+
+    private void loop() {
+        try {
+            while (running) {
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                    handle(r);
+                    future(r.key()).complete(r);
+                }
+                consumer.commitSync();
+            }
+        } catch (WakeupException e) {
+            // closing
+        } finally {
+            consumer.close();
+        }
+    }
+
+    private void handle(ConsumerRecord<String, String> r) {
+        try {
+            JobSpec spec = JobJson.specFromJson(r.value());
+            boolean partial = spec.prompt().startsWith(PARTIAL);
+            boolean fail = spec.prompt().startsWith(FAIL);
+            if (!spec.prompt().startsWith(COMPLETE) && !partial && !fail) {
+                return;
+            }
+            if (!completer.markRunning(spec.accountId(), spec.jobId()).toCompletableFuture()
+                    .get(5, TimeUnit.SECONDS).shouldRun()) {
+                return;
+            }
+            if (fail) {
+                completer.complete(JobOutcome.failed(spec.accountId(), spec.jobId(), "worker_crashed", "the test worker failed it"))
+                        .toCompletableFuture().get(5, TimeUnit.SECONDS);
+                return;
+            }
+            List<String> keys = new ArrayList<>();
+            for (int i = 0; i < (partial ? spec.n() - 1 : spec.n()); i++) {
+                String key = S3Keys.output(spec.jobId(), i);
+                Kiln.putObject(key, Kiln.png(spec.width() / 8, spec.height() / 8));
+                keys.add(key);
+            }
+            completer.complete(JobOutcome.succeeded(spec.accountId(), spec.jobId(), keys))
+                    .toCompletableFuture().get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            future(r.key()).completeExceptionally(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+        redis.close();
+        redisClient.shutdown();
+    }
+}

@@ -1,0 +1,75 @@
+package dev.kiln.common.jobs;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+import java.util.Objects;
+
+/**
+ * What a worker needs to run one job: the value of a {@code kiln.jobs.v1} record (key = job id)
+ * and the {@code spec} field of the job record in Redis. Carries references to S3 objects, never
+ * image bytes.
+ *
+ * @param schemaVersion   {@code v}, currently {@link #SCHEMA_VERSION}; readers skip unknown fields
+ * @param jobId           job id (also the Kafka key and the S3 key stem)
+ * @param accountId       owning account (locates the job record's Redis slot)
+ * @param mode            {@link #MODE_IMG2IMG} or {@link #MODE_TXT2IMG}
+ * @param model           catalog model id
+ * @param prompt          the prompt
+ * @param negativePrompt  negative prompt, or null
+ * @param n               images to produce (1..10)
+ * @param width           output width in pixels (multiple of 8)
+ * @param height          output height in pixels (multiple of 8)
+ * @param steps           denoising steps requested (before strength is applied)
+ * @param guidanceScale   classifier-free guidance scale (1 = guidance off)
+ * @param strength        img2img strength in [0, 1]; null for text-to-image
+ * @param seed            seed of image 0; image i uses {@code seed + i}
+ * @param scheduler       scheduler name (pndm, ddim, euler, euler_a, dpmpp_2m, lms)
+ * @param inputKey        S3 key of the input PNG (img2img), or null
+ * @param createdAtMillis submit time, epoch millis
+ * @param deadlineMillis  after this epoch millis the job is expired, not run
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record JobSpec(
+        @JsonProperty("v") int schemaVersion,
+        @JsonProperty("job_id") String jobId,
+        @JsonProperty("account_id") String accountId,
+        @JsonProperty("mode") String mode,
+        @JsonProperty("model") String model,
+        @JsonProperty("prompt") String prompt,
+        @JsonProperty("negative_prompt") String negativePrompt,
+        @JsonProperty("n") int n,
+        @JsonProperty("width") int width,
+        @JsonProperty("height") int height,
+        @JsonProperty("steps") int steps,
+        @JsonProperty("guidance_scale") double guidanceScale,
+        @JsonProperty("strength") Double strength,
+        @JsonProperty("seed") long seed,
+        @JsonProperty("scheduler") String scheduler,
+        @JsonProperty("input_key") String inputKey,
+        @JsonProperty("created_at_ms") long createdAtMillis,
+        @JsonProperty("deadline_ms") long deadlineMillis) {
+
+    /** Current value of {@code v}. */
+    public static final int SCHEMA_VERSION = 1;
+    public static final String MODE_IMG2IMG = "img2img";
+    public static final String MODE_TXT2IMG = "txt2img";
+
+    public JobSpec {
+        Objects.requireNonNull(jobId, "jobId");
+        Objects.requireNonNull(accountId, "accountId");
+        Objects.requireNonNull(mode, "mode");
+        if (!MODE_IMG2IMG.equals(mode) && !MODE_TXT2IMG.equals(mode)) {
+            throw new IllegalArgumentException("unknown mode " + mode);
+        }
+        if (MODE_IMG2IMG.equals(mode) && (inputKey == null || strength == null)) {
+            throw new IllegalArgumentException("img2img needs inputKey and strength");
+        }
+    }
+
+    @JsonIgnore
+    public boolean isImg2Img() {
+        return MODE_IMG2IMG.equals(mode);
+    }
+}

@@ -1,0 +1,145 @@
+-- submit.lua: the whole admission of an image request in one atomic round trip.
+-- Authenticates the key, replays or rejects a reused Idempotency-Key, applies the per-key
+-- sliding-window limits (requests and images per window), reserves n x price from the wallet,
+-- writes the job record (status queued), appends the ledger and the idempotency record.
+-- Any refusal changes nothing at all. Runs on Redis 6.2 and 7.x (uses TIME; effects replication).
+--
+-- KEYS[1] account hash          kiln:{a:ID}:account
+-- KEYS[2] api key hash          kiln:{a:ID}:key:<keyhash>
+-- KEYS[3] request window zset   kiln:{a:ID}:rl:req:<keyhash>
+-- KEYS[4] image window zset     kiln:{a:ID}:rl:img:<keyhash>
+-- KEYS[5] job hash              kiln:{a:ID}:job:<jobId>
+-- KEYS[6] ledger stream         kiln:{a:ID}:ledger
+-- KEYS[7] idempotency hash      kiln:{a:ID}:idem:<sha256(Idempotency-Key)> (ignored when ARGV[6] is "")
+-- ARGV[1] job id
+-- ARGV[2] n (images requested, >= 1)
+-- ARGV[3] price per image, integer micros (>= 0)
+-- ARGV[4] job spec JSON (stored in the job record)
+-- ARGV[5] model id
+-- ARGV[6] request body hash for the Idempotency-Key, or "" when the request has none
+-- ARGV[7] idempotency record TTL, seconds
+-- ARGV[8] job record TTL, seconds
+-- ARGV[9] rate-limit window, millis
+-- ARGV[10] tier used when the key's/account's tier is not in the table
+-- ARGV[11..] tier table: name, requests per window, images per window (repeated)
+--
+-- Returns {outcome, job_id, retry_after_ms,
+--          req_limit, req_remaining, req_reset_ms, img_limit, img_remaining, img_reset_ms,
+--          balance_micros, tier, plan}
+-- outcome: "ok" | "replay" (job_id = the earlier job) | "unauthenticated" | "idempotency_conflict"
+--          | "rate_limited_requests" | "rate_limited_images" | "insufficient_credits"
+-- For "unauthenticated" only the outcome is meaningful.
+
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local window = tonumber(ARGV[9])
+
+local key = redis.call('HMGET', KEYS[2], 'status', 'tier')
+local acct = redis.call('HMGET', KEYS[1], 'plan', 'tier', 'balance_micros')
+if key[1] ~= 'active' or not acct[1] then
+  return {'unauthenticated', '', 0, 0, 0, 0, 0, 0, 0, 0, '', ''}
+end
+local plan = acct[1]
+local balance = tonumber(acct[3] or '0')
+
+local tier = key[2]
+if not tier or tier == '' then tier = acct[2] or '' end
+local req_limit, img_limit, fallback_req, fallback_img
+local i = 11
+while i + 2 <= #ARGV do
+  if ARGV[i] == tier then
+    req_limit = tonumber(ARGV[i + 1]); img_limit = tonumber(ARGV[i + 2])
+  end
+  if ARGV[i] == ARGV[10] then
+    fallback_req = tonumber(ARGV[i + 1]); fallback_img = tonumber(ARGV[i + 2])
+  end
+  i = i + 3
+end
+if not req_limit then
+  tier = ARGV[10]; req_limit = fallback_req or 0; img_limit = fallback_img or 0
+end
+
+-- Sliding log: one member per admitted request (or image), scored by admission time.
+local function used(zkey)
+  redis.call('ZREMRANGEBYSCORE', zkey, '-inf', now - window)
+  return redis.call('ZCARD', zkey)
+end
+-- Millis until the window holds room for `cost` more entries.
+local function retry_after(zkey, count, cost, limit)
+  if cost > limit then return window end
+  local idx = count + cost - limit - 1
+  local e = redis.call('ZRANGE', zkey, idx, idx, 'WITHSCORES')
+  if not e[2] then return window end
+  return math.max(1, tonumber(e[2]) + window - now + 1)
+end
+-- Millis until every entry now in the window has left it.
+local function reset_ms(zkey)
+  local e = redis.call('ZRANGE', zkey, -1, -1, 'WITHSCORES')
+  if not e[2] then return 0 end
+  return math.max(0, tonumber(e[2]) + window - now)
+end
+
+local n = tonumber(ARGV[2])
+local req_used = used(KEYS[3])
+local img_used = used(KEYS[4])
+
+local function answer(outcome, job, retry, req_rem, img_rem)
+  return {outcome, job, retry, req_limit, math.max(0, req_rem), reset_ms(KEYS[3]),
+          img_limit, math.max(0, img_rem), reset_ms(KEYS[4]), balance, tier, plan}
+end
+
+if ARGV[6] ~= '' then
+  local idem = redis.call('HMGET', KEYS[7], 'body', 'job')
+  if idem[1] then
+    if idem[1] == ARGV[6] then
+      return answer('replay', idem[2], 0, req_limit - req_used, img_limit - img_used)
+    end
+    return answer('idempotency_conflict', idem[2], 0, req_limit - req_used, img_limit - img_used)
+  end
+end
+
+if req_used + 1 > req_limit then
+  return answer('rate_limited_requests', '', retry_after(KEYS[3], req_used, 1, req_limit),
+                req_limit - req_used, img_limit - img_used)
+end
+if img_used + n > img_limit then
+  return answer('rate_limited_images', '', retry_after(KEYS[4], img_used, n, img_limit),
+                req_limit - req_used, img_limit - img_used)
+end
+
+local cost = n * tonumber(ARGV[3])
+-- PAYG pays up front; an empty wallet is refused even for a free model. Invoiced accounts are
+-- metered: their balance may go negative (what they owe) and they are never refused for credit.
+if plan ~= 'invoiced' and (balance <= 0 or balance < cost) then
+  return answer('insufficient_credits', '', 0, req_limit - req_used, img_limit - img_used)
+end
+
+local job_id = ARGV[1]
+redis.call('ZADD', KEYS[3], now, job_id)
+redis.call('PEXPIRE', KEYS[3], window)
+for k = 0, n - 1 do
+  redis.call('ZADD', KEYS[4], now, job_id .. ':' .. k)
+end
+redis.call('PEXPIRE', KEYS[4], window)
+
+-- Negate as 0 - x: Lua renders -0 as "-0", which HINCRBY rejects (free models cost 0).
+balance = redis.call('HINCRBY', KEYS[1], 'balance_micros', 0 - cost)
+redis.call('HINCRBY', KEYS[1], 'reserved_micros', cost)
+
+redis.call('HSET', KEYS[5],
+  'status', 'queued', 'account', string.match(KEYS[1], '{a:([^}]*)}'), 'spec', ARGV[4],
+  'model', ARGV[5], 'n', n, 'price_micros', ARGV[3], 'reserved_micros', cost,
+  'charged_micros', 0, 'refunded_micros', 0, 'settled', 0, 'attempts', 0,
+  'images_produced', 0, 'created_ms', now, 'updated_ms', now)
+redis.call('EXPIRE', KEYS[5], tonumber(ARGV[8]))
+
+redis.call('XADD', KEYS[6], '*', 'type', 'reserve', 'job', job_id,
+  'amount_micros', cost, 'balance_delta_micros', 0 - cost, 'reserved_delta_micros', cost,
+  'balance_after_micros', balance, 'ts_ms', now)
+
+if ARGV[6] ~= '' then
+  redis.call('HSET', KEYS[7], 'body', ARGV[6], 'job', job_id)
+  redis.call('EXPIRE', KEYS[7], tonumber(ARGV[7]))
+end
+
+return answer('ok', job_id, 0, req_limit - req_used - 1, img_limit - img_used - n)

@@ -1,0 +1,29 @@
+package dev.kiln.common.redis;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class RedisKeysTest {
+    @Test
+    void everyAccountKeyCarriesTheSameHashTag() {
+        assertThat(RedisKeys.account("a1")).isEqualTo("kiln:{a:a1}:account");
+        assertThat(RedisKeys.apiKey("a1", "ff")).isEqualTo("kiln:{a:a1}:key:ff");
+        assertThat(RedisKeys.rateLimit("a1", RedisKeys.RL_IMAGES, "ff")).isEqualTo("kiln:{a:a1}:rl:img:ff");
+        assertThat(RedisKeys.job("a1", "img_1")).isEqualTo("kiln:{a:a1}:job:img_1");
+        assertThat(RedisKeys.ledger("a1")).isEqualTo("kiln:{a:a1}:ledger");
+        assertThat(RedisKeys.idempotency("a1", "ab")).isEqualTo("kiln:{a:a1}:idem:ab");
+    }
+
+    @Test
+    void jobDoneChannelIsNotAccountScoped() {
+        assertThat(RedisKeys.jobDoneChannel("img_1")).isEqualTo("kiln:job-done:img_1");
+    }
+
+    @Test
+    void rejectsAccountIdsThatWouldBreakTheHashTag() {
+        assertThatThrownBy(() -> RedisKeys.account("a}b")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> RedisKeys.account("a_b")).isInstanceOf(IllegalArgumentException.class);
+    }
+}
