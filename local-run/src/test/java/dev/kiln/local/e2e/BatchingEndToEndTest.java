@@ -1,0 +1,53 @@
+package dev.kiln.local.e2e;
+
+import dev.kiln.common.jobs.JobStatus;
+import dev.kiln.local.admin.LocalAccount;
+import dev.kiln.local.process.QuarkusApp;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static dev.kiln.local.e2e.E2eKiln.SIZE;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Compatible jobs waiting together are run in shared UNet batches by the worker's dynamic batcher. */
+@Order(2)
+@ExtendWith(KilnExtension.class)
+class BatchingEndToEndTest {
+
+    private static final int JOBS = 4;
+
+    private final E2eKiln e2e;
+
+    BatchingEndToEndTest(E2eKiln e2e) {
+        this.e2e = e2e;
+    }
+
+    @Test
+    void compatibleJobsQueuedTogetherRunInFewerBatchesThanJobs() {
+        // Queue the jobs while nobody consumes, so the worker that starts finds all of them at once.
+        e2e.kiln().ensureWorkers(0);
+        LocalAccount account = e2e.newAccount();
+        List<String> jobIds = new ArrayList<>();
+        for (int i = 0; i < JOBS; i++) {
+            jobIds.add(e2e.submitAsync(account, Map.of("prompt", "batch me " + i, "size", SIZE, "steps", 3,
+                    "scheduler", "euler", "guidance_scale", 7.5)).get("id").asText());
+        }
+        e2e.kiln().ensureWorkers(1);
+        // A fresh process: its batch meters count only these jobs (the warm-up run is not a job batch).
+        QuarkusApp worker = e2e.kiln().workers().get(0);
+
+        for (String jobId : jobIds) {
+            assertThat(e2e.awaitTerminal(account, jobId).status()).isEqualTo(JobStatus.SUCCEEDED);
+        }
+
+        double batches = E2eKiln.metric(worker, "kiln_worker_batch_jobs_count", "");
+        double jobsInBatches = E2eKiln.metric(worker, "kiln_worker_batch_jobs_sum", "");
+        assertThat(jobsInBatches).isEqualTo(JOBS);
+        assertThat(batches).isGreaterThanOrEqualTo(1).isLessThan(JOBS);
+    }
+}
