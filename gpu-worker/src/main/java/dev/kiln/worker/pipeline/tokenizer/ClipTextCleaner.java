@@ -5,7 +5,7 @@ import java.util.Locale;
 /**
  * CLIP's text cleaning from OpenAI's {@code simple_tokenizer.py}:
  * {@code whitespace_clean(basic_clean(text)).lower()}, where {@code basic_clean} is ftfy's
- * {@code fix_text} (see {@link FtfyLite} for what is and is not reproduced), {@code html.unescape}
+ * {@code fix_text} (ported in {@link Ftfy}, mojibake repair included), {@code html.unescape}
  * twice and a strip, and {@code whitespace_clean} collapses whitespace runs to one space.
  */
 final class ClipTextCleaner {
@@ -14,7 +14,7 @@ final class ClipTextCleaner {
     }
 
     static String clean(String text) {
-        String fixed = FtfyLite.fixText(text);
+        String fixed = Ftfy.fixText(text);
         String unescaped = HtmlEntities.pythonUnescape(HtmlEntities.pythonUnescape(fixed));
         return collapseWhitespace(unescaped).toLowerCase(Locale.ROOT);
     }

@@ -5,20 +5,21 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * The part of ftfy's {@code fix_text} (default config, ftfy 6) that can be reproduced without its
- * mojibake model: per-line processing, HTML unescaping when the text has no {@code <}, terminal
- * escape removal, C1 control characters read as Windows-1252, Latin ligatures, full-width
- * characters, curly quotes, line breaks, lone surrogates, control characters and NFC, repeated
- * until nothing changes, as ftfy does.
- *
- * <p>Not reproduced: {@code fix_encoding} (detecting and undoing UTF-8 mojibake such as
- * {@code "cafÃ©"} → {@code "café"}, with {@code restore_byte_a0}, {@code replace_lossy_sequences},
- * {@code decode_inconsistent_utf8}). Such text is tokenised as written here, while CLIP's
- * reference would tokenise the repaired text.
+ * A port of ftfy 6.3.1's {@code fix_text} with its default configuration, which OpenAI's CLIP
+ * {@code simple_tokenizer.py} applies to every prompt: the text is fixed line by line (segments of
+ * at most {@value #MAX_DECODE_LENGTH} code points), HTML entities are unescaped until a line contains
+ * {@code <}, and each segment gets, until nothing changes: HTML unescaping, {@code fix_encoding}
+ * (mojibake repair, {@link MojibakeFixer}), C1 controls read as Windows-1252, Latin ligatures,
+ * full-width characters, curly quotes, line breaks, lone surrogates, terminal escapes, control
+ * characters and NFC.
  */
-final class FtfyLite {
+final class Ftfy {
 
-    private static final Pattern ANSI_ESCAPE = Pattern.compile("\u001b\\[((?:\\d|;)*)([a-zA-Z])");
+    /** ftfy's default {@code max_decode_length}. */
+    static final int MAX_DECODE_LENGTH = 1_000_000;
+
+    // \p{Nd}: Python's \d in a str pattern matches any decimal digit, not only ASCII ones.
+    private static final Pattern ANSI_ESCAPE = Pattern.compile("\u001b\\[((?:\\p{Nd}|;)*)([a-zA-Z])");
     private static final Pattern SINGLE_QUOTES = Pattern.compile("[\u02bc\u2018-\u201b]");
     private static final Pattern DOUBLE_QUOTES = Pattern.compile("[\u201c-\u201f]");
     private static final Map<Integer, String> LIGATURES = Map.ofEntries(
@@ -31,7 +32,7 @@ final class FtfyLite {
             Map.entry(0xFB03, "ffi"), Map.entry(0xFB04, "ffl"), Map.entry(0xFB05, "\u017ft"),
             Map.entry(0xFB06, "st"));
 
-    private FtfyLite() {
+    private Ftfy() {
     }
 
     static String fixText(String text) {
@@ -42,6 +43,9 @@ final class FtfyLite {
             int lineEnd = text.indexOf('\n', pos) + 1;
             if (lineEnd == 0) {
                 lineEnd = text.length();
+            }
+            if (text.codePointCount(pos, lineEnd) > MAX_DECODE_LENGTH) {
+                lineEnd = text.offsetByCodePoints(pos, MAX_DECODE_LENGTH);
             }
             String segment = text.substring(pos, lineEnd);
             // ftfy's "auto" mode: once a line looks like HTML, entities are left alone from then on.
@@ -60,7 +64,8 @@ final class FtfyLite {
             if (unescapeHtml) {
                 text = HtmlEntities.ftfyUnescape(text);
             }
-            text = fixC1Controls(text);
+            text = MojibakeFixer.fixEncoding(text);
+            text = MojibakeFixer.fixC1Controls(text);
             text = fixLatinLigatures(text);
             text = fixCharacterWidth(text);
             text = DOUBLE_QUOTES.matcher(SINGLE_QUOTES.matcher(text).replaceAll("'")).replaceAll("\"");
@@ -73,29 +78,6 @@ final class FtfyLite {
                 return text;
             }
         }
-    }
-
-    /** U+0080–U+009F decoded as the Windows-1252 bytes they most likely were ("sloppy" for holes). */
-    private static String fixC1Controls(String text) {
-        StringBuilder sb = null;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c >= 0x80 && c <= 0x9F) {
-                if (sb == null) {
-                    sb = new StringBuilder(text.substring(0, i));
-                }
-                sb.append(windows1252(c));
-            } else if (sb != null) {
-                sb.append(c);
-            }
-        }
-        return sb == null ? text : sb.toString();
-    }
-
-    private static char windows1252(char c) {
-        final String table = "\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f"
-                + "\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178";
-        return table.charAt(c - 0x80);
     }
 
     private static String fixLatinLigatures(String text) {
