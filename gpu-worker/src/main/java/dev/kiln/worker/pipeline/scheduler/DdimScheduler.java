@@ -45,23 +45,7 @@ final class DdimScheduler implements Scheduler {
         int[] run = Arrays.copyOfRange(full, Timesteps.img2imgStart(steps, strength), full.length);
         Timesteps.requireSomeSteps(run.length, name(), steps, strength);
         int stepRatio = config.numTrainTimesteps() / steps;
-        return new AbstractRun(Timesteps.toDouble(run)) {
-            @Override
-            public double initNoiseSigma() {
-                return 1.0;
-            }
-
-            @Override
-            public float[] scaleModelInput(float[] sample, int stepIndex) {
-                timestep(stepIndex);
-                return sample.clone();
-            }
-
-            @Override
-            public float[] addNoise(float[] original, float[] noise) {
-                return schedule.addNoiseWithAlphas(original, noise, (int) timestep(0));
-            }
-
+        return new AlphaRun(Timesteps.toDouble(run), schedule) {
             @Override
             float[] doStep(float[] modelOutput, int stepIndex, float[] sample, float[] noise) {
                 int timestep = (int) timestep(stepIndex);

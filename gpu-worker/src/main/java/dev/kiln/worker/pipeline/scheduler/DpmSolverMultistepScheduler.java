@@ -64,30 +64,14 @@ final class DpmSolverMultistepScheduler implements Scheduler {
         return new Run(full, run);
     }
 
-    private final class Run extends AbstractRun {
+    private final class Run extends AlphaRun {
         private final double[] full;
         private float[] previousX0;
         private int lowerOrderNums;
 
         Run(double[] full, double[] run) {
-            super(run);
+            super(run, schedule);
             this.full = full;
-        }
-
-        @Override
-        public double initNoiseSigma() {
-            return 1.0;
-        }
-
-        @Override
-        public float[] scaleModelInput(float[] sample, int stepIndex) {
-            timestep(stepIndex);
-            return sample.clone();
-        }
-
-        @Override
-        public float[] addNoise(float[] original, float[] noise) {
-            return schedule.addNoiseWithAlphas(original, noise, (int) timestep(0));
         }
 
         @Override

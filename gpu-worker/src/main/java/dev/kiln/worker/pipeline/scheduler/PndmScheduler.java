@@ -62,31 +62,15 @@ final class PndmScheduler implements Scheduler {
         return new Run(Timesteps.toDouble(run), config.numTrainTimesteps() / steps);
     }
 
-    private final class Run extends AbstractRun {
+    private final class Run extends AlphaRun {
         private final int stepRatio;
         private final Deque<float[]> ets = new ArrayDeque<>();
         private float[] curSample;
         private int counter;
 
         Run(double[] timesteps, int stepRatio) {
-            super(timesteps);
+            super(timesteps, schedule);
             this.stepRatio = stepRatio;
-        }
-
-        @Override
-        public double initNoiseSigma() {
-            return 1.0;
-        }
-
-        @Override
-        public float[] scaleModelInput(float[] sample, int stepIndex) {
-            timestep(stepIndex);
-            return sample.clone();
-        }
-
-        @Override
-        public float[] addNoise(float[] original, float[] noise) {
-            return schedule.addNoiseWithAlphas(original, noise, (int) timestep(0));
         }
 
         @Override
