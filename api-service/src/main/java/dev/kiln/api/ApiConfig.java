@@ -36,6 +36,9 @@ public interface ApiConfig {
 
     Jobs jobs();
 
+    /** Sweeper of jobs that were admitted but never reached Kafka ({@code kiln.api.reconcile.*}). */
+    Reconcile reconcile();
+
     /** Model catalog by id: {@code kiln.api.models."sd-1.5".price-micros-per-image}. */
     Map<String, Model> models();
 
@@ -227,6 +230,35 @@ public interface ApiConfig {
         @WithName("idempotency-ttl-seconds")
         @WithDefault("86400")
         long idempotencyTtlSeconds();
+    }
+
+    interface Reconcile {
+        /** Runs the sweeper at all (every instance may run it: failing a job is idempotent). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Period between sweeps. */
+        @WithName("interval-millis")
+        @WithDefault("30000")
+        long intervalMillis();
+
+        /**
+         * Age past which a job still not acknowledged by Kafka counts as lost; well above the enqueue
+         * timeout so an in-flight hand-off is never taken for a lost one.
+         */
+        @WithName("min-age-millis")
+        @WithDefault("120000")
+        long minAgeMillis();
+
+        /** Keys one sweep examines with SCAN (the cursor carries over to the next sweep). */
+        @WithName("max-scanned-keys-per-run")
+        @WithDefault("10000")
+        int maxScannedKeysPerRun();
+
+        /** Jobs one sweep fails and refunds at most. */
+        @WithName("max-jobs-per-run")
+        @WithDefault("100")
+        int maxJobsPerRun();
     }
 
     interface Model {

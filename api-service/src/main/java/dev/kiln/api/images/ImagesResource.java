@@ -7,6 +7,7 @@ import dev.kiln.api.errors.ApiException;
 import dev.kiln.api.models.ModelCatalog;
 import dev.kiln.common.errors.ErrorCodes;
 import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -20,23 +21,26 @@ import org.jboss.resteasy.reactive.server.multipart.MultipartFormDataInput;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.SecureRandom;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * OpenAI's image endpoints. {@code generations} takes JSON (with the {@code image} extension for
  * img2img); {@code edits} takes the multipart form {@code client.images.edit} sends. Both validate,
- * then hand over to {@link SubmitService}; they run on a worker thread until the job is queued.
+ * then hand over to {@link SubmitService}. {@code generations} runs on the event loop (large bodies
+ * are parsed on a worker thread); {@code edits} reads multipart files and so runs on a worker thread.
  */
 @Path("/v1/images")
 @Produces(MediaType.APPLICATION_JSON)
 public class ImagesResource {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final SecureRandom RANDOM = new SecureRandom();
+    /** Largest body parsed on the event loop; prompts alone stay far below it, any input image exceeds it. */
+    static final int INLINE_PARSE_BYTES = 64 * 1024;
 
     private final SubmitService submitter;
     private final ModelCatalog catalog;
@@ -50,14 +54,30 @@ public class ImagesResource {
         this.maxImageBytes = config.limits().maxImageBytes();
     }
 
+    /**
+     * Runs on the event loop: a text-to-image body is a few hundred bytes, parsing it costs
+     * microseconds and everything after is non-blocking. A body larger than
+     * {@link #INLINE_PARSE_BYTES} carries an image, whose decoding is CPU-heavy; it moves to a worker
+     * thread so it never stalls the event loop.
+     */
     @POST
     @Path("/generations")
-    @Blocking
     public CompletionStage<Response> generate(byte[] body,
                                               @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
                                               @HeaderParam("Prefer") String prefer,
                                               @HeaderParam("Idempotency-Key") String idempotencyKey,
                                               @HeaderParam("traceparent") String traceparent) {
+        if (body != null && body.length > INLINE_PARSE_BYTES) {
+            return CompletableFuture.supplyAsync(() -> generateNow(body, authorization, prefer, idempotencyKey, traceparent),
+                            Infrastructure.getDefaultWorkerPool())
+                    .thenCompose(stage -> stage)
+                    .exceptionally(SubmitService::errorResponse);
+        }
+        return generateNow(body, authorization, prefer, idempotencyKey, traceparent);
+    }
+
+    private CompletionStage<Response> generateNow(byte[] body, String authorization, String prefer,
+                                                  String idempotencyKey, String traceparent) {
         JsonNode root;
         try {
             root = body == null || body.length == 0 ? null : JSON.readTree(body);
@@ -125,10 +145,11 @@ public class ImagesResource {
         if (incoming != null && incoming.matches("[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")) {
             return incoming;
         }
+        // Trace ids need uniqueness, not secrecy: ThreadLocalRandom avoids SecureRandom's lock on the event loop.
         byte[] trace = new byte[16];
         byte[] span = new byte[8];
-        RANDOM.nextBytes(trace);
-        RANDOM.nextBytes(span);
+        ThreadLocalRandom.current().nextBytes(trace);
+        ThreadLocalRandom.current().nextBytes(span);
         return "00-" + HexFormat.of().formatHex(trace) + "-" + HexFormat.of().formatHex(span) + "-01";
     }
 }

@@ -29,7 +29,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
-import org.jboss.logging.MDC;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -48,7 +47,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * Admission and hand-off of an image job: one submit script round trip (auth, idempotency, rate
  * limits, reservation, job record, ledger), then the input to S3 and the spec to Kafka. If either
  * hand-off fails the reservation is refunded and the job failed (settle script) and the client gets
- * 503. Runs on a worker thread up to the hand-off; waiting for the result holds no thread.
+ * 503. Non-blocking end to end: every step is a CompletionStage (Redis, Kafka ack) and the only
+ * blocking work (an img2img input upload, S3 reads for b64_json) runs on the bounded S3 pool, so the
+ * text-to-image path can run on the event loop and waiting for the result holds no thread.
  */
 @ApplicationScoped
 public class SubmitService {
@@ -109,7 +110,8 @@ public class SubmitService {
                 RedisKeys.rateLimit(account, RedisKeys.RL_REQUESTS, key.keyHash()),
                 RedisKeys.rateLimit(account, RedisKeys.RL_IMAGES, key.keyHash()),
                 RedisKeys.job(account, jobId), RedisKeys.ledger(account),
-                RedisKeys.idempotency(account, idemHash.isEmpty() ? "none" : idemHash)};
+                RedisKeys.idempotency(account, idemHash.isEmpty() ? "none" : idemHash),
+                RedisKeys.enqueuePending(account)};
         List<String> args = new ArrayList<>(List.of(jobId, Integer.toString(request.n()), Long.toString(priceMicros),
                 JobJson.toJson(spec), request.model(), idemHash.isEmpty() ? "" : request.fingerprint(),
                 Long.toString(config.jobs().idempotencyTtlSeconds()), Long.toString(config.jobs().recordTtlSeconds()),
@@ -117,34 +119,39 @@ public class SubmitService {
         args.addAll(tiers.argv());
 
         Timer.Sample sample = Timer.start(metrics);
-        List<Object> reply = RedisCalls.await(redis.scripts().run(KilnScripts.SUBMIT, keys, args.toArray(String[]::new)),
-                config.redis().timeoutMillis());
-        sample.stop(reserveTimer);
+        return RedisCalls.async(() -> redis.scripts().run(KilnScripts.SUBMIT, keys, args.toArray(String[]::new)))
+                .thenCompose(reply -> {
+                    sample.stop(reserveTimer);
+                    return admitted(reply, spec, request, priceMicros, prefer, traceparent,
+                            idemHash.isEmpty() ? null : keys[6]);
+                })
+                .exceptionally(SubmitService::errorResponse);
+    }
 
+    private CompletionStage<Response> admitted(List<Object> reply, JobSpec spec, ImageRequest request, long priceMicros,
+                                               Prefer prefer, String traceparent, String idempotencyRecordKey) {
         String outcome = ScriptRunner.str(reply, 0);
         count(outcome);
         if ("unauthenticated".equals(outcome)) {
             throw PresentedKey.unauthenticated("Incorrect API key provided.");
         }
+        String account = spec.accountId();
+        String jobId = spec.jobId();
         Map<String, String> headers = new RateLimitSnapshot(ScriptRunner.num(reply, 3), ScriptRunner.num(reply, 4),
                 ScriptRunner.num(reply, 5), ScriptRunner.num(reply, 6), ScriptRunner.num(reply, 7),
                 ScriptRunner.num(reply, 8)).headers();
         switch (outcome) {
             case "ok" -> {
-                MDC.put("jobId", jobId);
-                try {
-                    enqueue(spec, request, traceparent, headers, idemHash.isEmpty() ? null : keys[6]);
+                return enqueue(spec, request, traceparent, headers, idempotencyRecordKey).thenCompose(queued -> {
                     LOG.infof("job %s queued: account=%s model=%s n=%d mode=%s", jobId, account, spec.model(),
                             spec.n(), spec.mode());
-                } finally {
-                    MDC.remove("jobId");
-                }
-                if (prefer.respondAsync()) {
-                    // Fresh job: its state is known, so the 202 costs no second Redis round trip.
-                    return CompletableFuture.completedFuture(build(Response.status(202).entity(views.queued(spec))
-                            .header("Location", "/v1/images/jobs/" + jobId), headers));
-                }
-                return respond(account, jobId, prefer, request.responseFormat(), headers);
+                    if (prefer.respondAsync()) {
+                        // Fresh job: its state is known, so the 202 costs no second Redis round trip.
+                        return CompletableFuture.completedFuture(build(Response.status(202).entity(views.queued(spec))
+                                .header("Location", "/v1/images/jobs/" + jobId), headers));
+                    }
+                    return respond(account, jobId, prefer, request.responseFormat(), headers);
+                });
             }
             case "replay" -> {
                 return respond(account, ScriptRunner.str(reply, 1), prefer, request.responseFormat(), headers);
@@ -167,34 +174,102 @@ public class SubmitService {
         }
     }
 
-    private void enqueue(JobSpec spec, ImageRequest request, String traceparent, Map<String, String> headers,
-                         String idempotencyRecordKey) {
+    /**
+     * Hands the job to S3 (img2img input, on the bounded S3 pool) and Kafka without blocking a thread.
+     * On success the job leaves the account's enqueue-pending set (fire and forget, off the response
+     * path: if that removal is lost, the reconciler finds the job no longer queued or fails a job whose
+     * record is still in Kafka's backlog past {@code kiln.api.reconcile.min-age-millis}; see docs/api.md).
+     * On failure the reservation is refunded and the job failed before the 503 is returned.
+     */
+    private CompletionStage<Void> enqueue(JobSpec spec, ImageRequest request, String traceparent,
+                                          Map<String, String> headers, String idempotencyRecordKey) {
         Timer.Sample sample = Timer.start(metrics);
+        CompletionStage<Void> handOff;
         try {
-            if (request.isImg2Img()) {
-                store.putPng(spec.inputKey(), request.inputPng());
-            }
-            publisher.publish(spec, traceparent, Duration.ofMillis(config.queue().enqueueTimeoutMillis()))
-                    .await().atMost(Duration.ofMillis(config.queue().enqueueTimeoutMillis() + 1000));
-            sample.stop(enqueueTimer);
-        } catch (Exception e) {
-            LOG.warnf("job %s could not be enqueued, refunding: %s", spec.jobId(), e.toString());
-            count("enqueue_failed");
-            try {
-                RedisCalls.await(redis.completer().failQueued(spec.accountId(), spec.jobId(), ErrorCodes.ENQUEUE_FAILED,
-                        "The job could not be queued."), config.redis().timeoutMillis());
-                if (idempotencyRecordKey != null) {
-                    // A retry with the same Idempotency-Key after this 503 must get a fresh attempt, not this failed job.
-                    RedisCalls.await(redis.commands().del(idempotencyRecordKey), config.redis().timeoutMillis());
-                }
-            } catch (ApiException refundFailure) {
-                // The job stays queued with its reservation and is not in Kafka: an operator must cancel it (no sweeper yet).
-                LOG.errorf("job %s: refund after enqueue failure also failed; cancel it to release its reservation",
-                        spec.jobId());
-            }
-            throw new ApiException(ErrorType.SERVICE_UNAVAILABLE, "The job could not be queued; nothing was charged. Retry shortly.",
-                    null, ErrorCodes.BACKEND_UNAVAILABLE, merge(headers, Map.of("Retry-After", "1")));
+            CompletionStage<Void> uploaded = request.isImg2Img()
+                    ? CompletableFuture.runAsync(() -> {
+                        try {
+                            store.putPng(spec.inputKey(), request.inputPng());
+                        } catch (Exception e) {
+                            throw new CompletionException(e);
+                        }
+                    }, store.io())
+                    : CompletableFuture.completedFuture(null);
+            Duration timeout = Duration.ofMillis(config.queue().enqueueTimeoutMillis());
+            handOff = uploaded.thenCompose(v -> publisher.publish(spec, traceparent, timeout).subscribeAsCompletionStage());
+        } catch (RuntimeException rejected) {
+            handOff = CompletableFuture.failedFuture(rejected);
         }
+        return handOff.handle((ok, error) -> {
+            if (error == null) {
+                sample.stop(enqueueTimer);
+                clearPending(spec);
+                return CompletableFuture.<Void>completedFuture(null);
+            }
+            return refund(spec, unwrap(error), headers, idempotencyRecordKey);
+        }).thenCompose(stage -> stage);
+    }
+
+    private void clearPending(JobSpec spec) {
+        try {
+            redis.commands().zrem(RedisKeys.enqueuePending(spec.accountId()), spec.jobId())
+                    .whenComplete((removed, error) -> {
+                        if (error != null) {
+                            LOG.debugf("job %s: enqueue-pending entry not removed (%s); the reconciler will",
+                                    spec.jobId(), error.toString());
+                        }
+                    });
+        } catch (RuntimeException e) {
+            LOG.debugf("job %s: enqueue-pending entry not removed (%s)", spec.jobId(), e.toString());
+        }
+    }
+
+    private CompletionStage<Void> refund(JobSpec spec, Throwable cause, Map<String, String> headers,
+                                         String idempotencyRecordKey) {
+        LOG.warnf("job %s could not be enqueued, refunding: %s", spec.jobId(), cause.toString());
+        count("enqueue_failed");
+        ApiException unavailable = new ApiException(ErrorType.SERVICE_UNAVAILABLE,
+                "The job could not be queued; nothing was charged. Retry shortly.", null,
+                ErrorCodes.BACKEND_UNAVAILABLE, merge(headers, Map.of("Retry-After", "1")));
+        return RedisCalls.async(() -> redis.completer().failQueued(spec.accountId(), spec.jobId(),
+                        ErrorCodes.ENQUEUE_FAILED, "The job could not be queued."))
+                .thenCompose(settled -> {
+                    clearPending(spec);
+                    // A retry with the same Idempotency-Key after this 503 must get a fresh attempt, not this failed job.
+                    return idempotencyRecordKey == null ? CompletableFuture.completedFuture(0L)
+                            : RedisCalls.async(() -> redis.commands().del(idempotencyRecordKey));
+                })
+                .handle((ignored, refundError) -> {
+                    if (refundError != null) {
+                        // The job stays queued with its reservation and is not in Kafka; it is still in the
+                        // account's enqueue-pending set, so the EnqueueReconciler fails and refunds it later.
+                        LOG.errorf("job %s: refund after enqueue failure also failed; the reconciler will refund it",
+                                spec.jobId());
+                    }
+                    throw unavailable;
+                });
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        Throwable cause = error;
+        while (cause instanceof CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
+    /** The error answer for a failed submission stage: its ApiException, 503 for Redis trouble, else 500. */
+    public static Response errorResponse(Throwable error) {
+        Throwable cause = unwrap(error);
+        if (cause instanceof ApiException api) {
+            return ErrorMappers.toResponse(api);
+        }
+        if (cause instanceof io.lettuce.core.RedisException || cause instanceof java.util.concurrent.TimeoutException) {
+            return ErrorMappers.toResponse(RedisCalls.unavailable(cause));
+        }
+        LOG.error("unexpected error during submission", cause);
+        return ErrorMappers.toResponse(new ApiException(ErrorType.SERVER,
+                "The server had an error processing your request.", null, ErrorCodes.INTERNAL));
     }
 
     /** Answers for a job that exists: 202 at once, or after waiting, the images (or the job if the wait ran out). */

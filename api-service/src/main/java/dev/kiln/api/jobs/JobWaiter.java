@@ -5,6 +5,8 @@ import dev.kiln.api.redis.KilnRedis;
 import dev.kiln.common.jobs.JobRecord;
 import dev.kiln.common.redis.RedisKeys;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -36,10 +38,14 @@ public class JobWaiter {
     private final Map<String, Set<CompletableFuture<Void>>> waiters = new ConcurrentHashMap<>();
     private final AtomicInteger waiting = new AtomicInteger();
     private volatile boolean subscribed;
+    private boolean listening;
+    private final java.util.concurrent.atomic.AtomicBoolean subscribing = new java.util.concurrent.atomic.AtomicBoolean();
 
-    public JobWaiter(KilnRedis redis, ApiConfig config) {
+    public JobWaiter(KilnRedis redis, ApiConfig config, MeterRegistry metrics) {
         this.redis = redis;
         this.maxWaiters = config.syncWait().maxWaiters();
+        Gauge.builder("kiln.api.sync.waiters", waiting, AtomicInteger::get)
+                .description("Synchronous callers waiting for their job").register(metrics);
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -50,20 +56,40 @@ public class JobWaiter {
         }
     }
 
+    private void subscribeInBackground() {
+        if (!subscribing.compareAndSet(false, true)) {
+            return;
+        }
+        Thread t = new Thread(() -> {
+            try {
+                ensureSubscribed();
+            } catch (RuntimeException e) {
+                LOG.warnf("job-done subscription failed: %s", e.getMessage());
+            } finally {
+                subscribing.set(false);
+            }
+        }, "kiln-job-done-subscribe");
+        t.setDaemon(true);
+        t.start();
+    }
+
     private synchronized void ensureSubscribed() {
         if (subscribed) {
             return;
         }
         var connection = redis.pubSub();
-        connection.addListener(new RedisPubSubAdapter<>() {
-            @Override
-            public void message(String pattern, String channel, String message) {
-                Set<CompletableFuture<Void>> set = waiters.get(channel.substring(PREFIX.length()));
-                if (set != null) {
-                    set.forEach(f -> f.complete(null));
+        if (!listening) {
+            listening = true;
+            connection.addListener(new RedisPubSubAdapter<>() {
+                @Override
+                public void message(String pattern, String channel, String message) {
+                    Set<CompletableFuture<Void>> set = waiters.get(channel.substring(PREFIX.length()));
+                    if (set != null) {
+                        set.forEach(f -> f.complete(null));
+                    }
                 }
-            }
-        });
+            });
+        }
         connection.sync().psubscribe(PREFIX + "*");
         subscribed = true;
     }
@@ -78,12 +104,21 @@ public class JobWaiter {
      * record as it is, possibly still queued/running). Null when the record does not exist.
      */
     public CompletionStage<JobRecord> await(String accountId, String jobId, Duration max) {
-        if (max.isZero() || waiting.get() >= maxWaiters) {
+        if (max.isZero()) {
             return read(accountId, jobId);
         }
-        ensureSubscribed();
+        // Claim a slot atomically so concurrent callers can never push the count past the cap.
+        if (waiting.incrementAndGet() > maxWaiters) {
+            waiting.decrementAndGet();
+            return read(accountId, jobId);
+        }
+        if (!subscribed) {
+            // Never block here (this may run on an I/O thread): subscribe in the background and answer as async.
+            waiting.decrementAndGet();
+            subscribeInBackground();
+            return read(accountId, jobId);
+        }
         CompletableFuture<Void> signal = new CompletableFuture<>();
-        waiting.incrementAndGet();
         waiters.computeIfAbsent(jobId, k -> ConcurrentHashMap.newKeySet()).add(signal);
         // Re-read after registering: a completion published before we registered is seen here.
         read(accountId, jobId).whenComplete((record, error) -> {

@@ -6,6 +6,7 @@ import dev.kiln.common.redis.KilnScripts;
 import dev.kiln.common.redis.RedisConnections;
 import dev.kiln.common.redis.ScriptRunner;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
@@ -16,6 +17,7 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The one Lettuce client of the service: a shared command connection (thread-safe, pipelined)
@@ -32,6 +34,7 @@ public class KilnRedis {
     private volatile StatefulRedisPubSubConnection<String, String> pubSub;
     private volatile ScriptRunner scripts;
     private volatile JobCompleter completer;
+    private final AtomicBoolean connecting = new AtomicBoolean();
 
     public KilnRedis(ApiConfig config) {
         this.config = config;
@@ -57,10 +60,19 @@ public class KilnRedis {
         client.shutdown(100, 2000, TimeUnit.MILLISECONDS);
     }
 
-    /** Async commands on the shared connection; connects on first use. */
+    /**
+     * Async commands on the shared connection; connects on first use. Once connected, Lettuce
+     * reconnects by itself after an outage (commands are rejected at once meanwhile). Before the first
+     * connection, a call from an event-loop thread never blocks: it starts a connection attempt in the
+     * background and fails with {@link RedisConnectionException}, which callers answer with 503.
+     */
     public RedisAsyncCommands<String, String> commands() {
         StatefulRedisConnection<String, String> c = connection;
         if (c == null) {
+            if (io.vertx.core.Context.isOnEventLoopThread()) {
+                connectInBackground();
+                throw new RedisConnectionException("not connected to Redis yet");
+            }
             synchronized (this) {
                 if (connection == null) {
                     connection = client.connect();
@@ -72,6 +84,23 @@ public class KilnRedis {
             }
         }
         return c.async();
+    }
+
+    private void connectInBackground() {
+        if (!connecting.compareAndSet(false, true)) {
+            return;
+        }
+        Thread t = new Thread(() -> {
+            try {
+                commands();
+            } catch (RuntimeException e) {
+                LOG.debugf("Redis connection attempt failed: %s", e.getMessage());
+            } finally {
+                connecting.set(false);
+            }
+        }, "kiln-redis-connect");
+        t.setDaemon(true);
+        t.start();
     }
 
     public ScriptRunner scripts() {

@@ -5,12 +5,18 @@ import dev.kiln.common.errors.ErrorCodes;
 import dev.kiln.common.errors.ErrorType;
 import org.jboss.logging.Logger;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** Waits for a Redis call from a worker thread, turning Redis trouble into a retryable 503. */
+/**
+ * Turns Redis trouble into a retryable 503: {@link #await} from a worker thread, {@link #async} on
+ * non-blocking paths. Both rely on the connection's command timeout (kiln.api.redis.timeout-millis).
+ */
 public final class RedisCalls {
     private static final Logger LOG = Logger.getLogger(RedisCalls.class);
 
@@ -27,6 +33,26 @@ public final class RedisCalls {
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
             throw unavailable(e);
         }
+    }
+
+    /**
+     * Starts a Redis call without blocking; the stage fails with a 503 {@link ApiException} when the
+     * call cannot be sent (disconnected: commands are rejected at once), fails or times out.
+     */
+    public static <T> CompletionStage<T> async(Supplier<CompletionStage<T>> call) {
+        CompletionStage<T> stage;
+        try {
+            stage = call.get();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e instanceof ApiException ? e : unavailable(e));
+        }
+        return stage.handle((value, error) -> {
+            if (error == null) {
+                return value;
+            }
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            throw cause instanceof ApiException api ? api : unavailable(cause);
+        });
     }
 
     public static ApiException unavailable(Throwable cause) {

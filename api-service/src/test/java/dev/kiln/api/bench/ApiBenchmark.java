@@ -46,6 +46,8 @@ class ApiBenchmark {
 
     private static final int CONNECTIONS = Integer.getInteger("kiln.bench.connections", 32);
     private static final int SECONDS = Integer.getInteger("kiln.bench.seconds", 15);
+    /** When > 0, also an open-loop run at this many requests/s per endpoint (latency from the scheduled send time). */
+    private static final int RATE = Integer.getInteger("kiln.bench.rate", 0);
     private static final String BODY = "{\"prompt\":\"a lighthouse at dusk\",\"n\":1,\"size\":\"512x512\"}";
 
     @TestHTTPResource("/v1/images/generations")
@@ -70,6 +72,11 @@ class ApiBenchmark {
         Kiln.redis().configResetstat();
         Result submitResult = run("submit", submit, a, SECONDS);
         String stats = Kiln.redis().info("commandstats");
+        if (RATE > 0) {
+            System.out.println("BENCH open loop at " + RATE + " req/s");
+            System.out.println("BENCH " + runAtRate("bare@" + RATE, bare, null, SECONDS, RATE));
+            System.out.println("BENCH " + runAtRate("submit@" + RATE, submit, a, SECONDS, RATE));
+        }
         long accepted = submitResult.statuses().getOrDefault(202, 0L);
         System.out.println("BENCH connections=" + CONNECTIONS + " seconds=" + SECONDS);
         System.out.println("BENCH " + bareResult);
@@ -119,6 +126,48 @@ class ApiBenchmark {
         statuses.forEach((k, v) -> byStatus.put(k, v.get()));
         return new Result(name, all.length, byStatus, all.length / elapsedSeconds,
                 percentile(all, 0.50) / 1e6, percentile(all, 0.99) / 1e6);
+    }
+
+    /**
+     * Open loop: request i is due at start + i/rate whatever happened to earlier ones, and its latency
+     * counts from that due time, so a stall shows up in the percentiles instead of slowing the load.
+     */
+    private Result runAtRate(String name, URI uri, Kiln.Account account, int seconds, int rate) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(pool).build();
+        int total = rate * seconds;
+        long intervalNanos = TimeUnit.SECONDS.toNanos(1) / rate;
+        long[] latencies = new long[total];
+        Map<Integer, AtomicLong> statuses = new ConcurrentHashMap<>();
+        List<java.util.concurrent.CompletableFuture<?>> inFlight = new ArrayList<>(total);
+        long start = System.nanoTime();
+        for (int i = 0; i < total; i++) {
+            long due = start + i * intervalNanos;
+            long wait;
+            while ((wait = due - System.nanoTime()) > 0) {
+                java.util.concurrent.locks.LockSupport.parkNanos(wait);
+            }
+            HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
+                    .header("Content-Type", "application/json").header("Prefer", "respond-async")
+                    .POST(HttpRequest.BodyPublishers.ofString(BODY));
+            if (account != null) {
+                b.header("Authorization", account.bearer());
+            }
+            int index = i;
+            inFlight.add(http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> {
+                latencies[index] = System.nanoTime() - due;
+                statuses.computeIfAbsent(e == null ? r.statusCode() : -1, k -> new AtomicLong()).incrementAndGet();
+            }));
+        }
+        java.util.concurrent.CompletableFuture.allOf(inFlight.toArray(java.util.concurrent.CompletableFuture[]::new))
+                .handle((v, e) -> null).get(60, TimeUnit.SECONDS);
+        double elapsedSeconds = (System.nanoTime() - start) / 1e9;
+        pool.shutdown();
+        long[] sorted = Arrays.stream(latencies).sorted().toArray();
+        Map<Integer, Long> byStatus = new TreeMap<>();
+        statuses.forEach((k, v) -> byStatus.put(k, v.get()));
+        return new Result(name, total, byStatus, total / elapsedSeconds, percentile(sorted, 0.50) / 1e6,
+                percentile(sorted, 0.99) / 1e6);
     }
 
     private static double percentile(long[] sorted, double p) {

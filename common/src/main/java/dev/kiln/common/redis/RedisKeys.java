@@ -65,6 +65,31 @@ public final class RedisKeys {
         return "kiln:job-done:" + jobId;
     }
 
+    /**
+     * Sorted set of the account's jobs admitted but not yet acknowledged by Kafka (member = job id,
+     * score = admission millis). The submit script adds, the API removes after the Kafka ack; what
+     * stays old is a job that never reached the queue, which the API's reconciler fails and refunds.
+     */
+    public static String enqueuePending(String accountId) {
+        return prefix(accountId) + "enqueue-pending";
+    }
+
+    /** SCAN pattern matching every account's {@link #enqueuePending} set. */
+    public static final String ENQUEUE_PENDING_PATTERN = "kiln:{a:*}:enqueue-pending";
+
+    /** The account id inside any account key ({@code kiln:{a:ID}:...}), or null if it is not one. */
+    public static String accountOf(String key) {
+        if (key == null || !key.startsWith("kiln:{a:")) {
+            return null;
+        }
+        int end = key.indexOf('}', 8);
+        if (end < 0) {
+            return null;
+        }
+        String id = key.substring(8, end);
+        return isValidAccountId(id) ? id : null;
+    }
+
     /** Set of the account's key hashes, so the admin API can list and revoke them. */
     public static String keyIndex(String accountId) {
         return prefix(accountId) + "keys";

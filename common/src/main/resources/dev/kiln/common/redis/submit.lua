@@ -11,6 +11,9 @@
 -- KEYS[5] job hash              kiln:{a:ID}:job:<jobId>
 -- KEYS[6] ledger stream         kiln:{a:ID}:ledger
 -- KEYS[7] idempotency hash      kiln:{a:ID}:idem:<sha256(Idempotency-Key)> (ignored when ARGV[6] is "")
+-- KEYS[8] optional: enqueue-pending zset  kiln:{a:ID}:enqueue-pending; when given, an admitted job
+--         is added (score = admission millis) until the caller removes it after the Kafka ack, so a
+--         job that never reached Kafka can be found and refunded later. Callers passing 7 keys skip it.
 -- ARGV[1] job id
 -- ARGV[2] n (images requested, >= 1)
 -- ARGV[3] price per image, integer micros (>= 0)
@@ -136,6 +139,11 @@ redis.call('EXPIRE', KEYS[5], tonumber(ARGV[8]))
 redis.call('XADD', KEYS[6], '*', 'type', 'reserve', 'job', job_id,
   'amount_micros', cost, 'balance_delta_micros', 0 - cost, 'reserved_delta_micros', cost,
   'balance_after_micros', balance, 'ts_ms', now)
+
+if KEYS[8] then
+  redis.call('ZADD', KEYS[8], now, job_id)
+  redis.call('EXPIRE', KEYS[8], tonumber(ARGV[8]))
+end
 
 if ARGV[6] ~= '' then
   redis.call('HSET', KEYS[7], 'body', ARGV[6], 'job', job_id)

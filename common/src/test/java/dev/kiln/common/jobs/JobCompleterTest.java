@@ -76,12 +76,20 @@ class JobCompleterTest {
     }
 
     private String submit(int n) throws Exception {
+        return submit(n, false);
+    }
+
+    private String submit(int n, boolean trackEnqueue) throws Exception {
         String jobId = "img_" + UUID.randomUUID().toString().replace("-", "");
         JobSpec spec = new JobSpec(JobSpec.SCHEMA_VERSION, jobId, account, JobSpec.MODE_TXT2IMG, "sd-1.5", "p", null,
                 n, 64, 64, 2, 7.5, null, 1L, "pndm", null, 0L, Long.MAX_VALUE);
         String[] keys = {RedisKeys.account(account), RedisKeys.apiKey(account, "kh"),
                 RedisKeys.rateLimit(account, "req", "kh"), RedisKeys.rateLimit(account, "img", "kh"),
                 RedisKeys.job(account, jobId), RedisKeys.ledger(account), RedisKeys.idempotency(account, "none")};
+        if (trackEnqueue) {
+            keys = java.util.Arrays.copyOf(keys, 8);
+            keys[7] = RedisKeys.enqueuePending(account);
+        }
         List<Object> reply = scripts.run(KilnScripts.SUBMIT, keys, jobId, Integer.toString(n), Long.toString(PRICE),
                 JobJson.toJson(spec), "sd-1.5", "", "86400", "3600", "60000", "t", "t", "1000", "1000")
                 .toCompletableFuture().get(5, TimeUnit.SECONDS);
@@ -99,6 +107,19 @@ class JobCompleterTest {
 
     private <T> T await(java.util.concurrent.CompletionStage<T> stage) throws Exception {
         return stage.toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void submitWithAnEnqueuePendingKeyRecordsTheJobThere() throws Exception {
+        String job = submit(1, true);
+        assertThat(redis.zscore(RedisKeys.enqueuePending(account), job)).isNotNull();
+        assertThat(redis.ttl(RedisKeys.enqueuePending(account))).isPositive();
+    }
+
+    @Test
+    void submitWithoutAnEnqueuePendingKeyWritesNoMarker() throws Exception {
+        submit(1);
+        assertThat(redis.exists(RedisKeys.enqueuePending(account))).isZero();
     }
 
     @Test

@@ -17,6 +17,20 @@ class RedisKeysTest {
     }
 
     @Test
+    void enqueuePendingSetIsAccountScopedAndMatchedByItsScanPattern() {
+        assertThat(RedisKeys.enqueuePending("a1")).isEqualTo("kiln:{a:a1}:enqueue-pending");
+        String regex = RedisKeys.ENQUEUE_PENDING_PATTERN.replace("{", "\\{").replace("}", "\\}").replace("*", ".*");
+        assertThat(RedisKeys.enqueuePending("a1")).matches(regex);
+    }
+
+    @Test
+    void accountOfReadsTheIdBackFromAnAccountKey() {
+        assertThat(RedisKeys.accountOf(RedisKeys.enqueuePending("acme-1"))).isEqualTo("acme-1");
+        assertThat(RedisKeys.accountOf("kiln:job-done:img_1")).isNull();
+        assertThat(RedisKeys.accountOf("kiln:{a:bad_id}:account")).isNull();
+    }
+
+    @Test
     void jobDoneChannelIsNotAccountScoped() {
         assertThat(RedisKeys.jobDoneChannel("img_1")).isEqualTo("kiln:job-done:img_1");
     }
