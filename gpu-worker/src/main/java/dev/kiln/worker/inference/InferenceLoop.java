@@ -9,16 +9,21 @@ import dev.kiln.worker.jobs.JobQueue;
 import dev.kiln.worker.jobs.QueuedJob;
 import dev.kiln.worker.jobs.UploadStage;
 import dev.kiln.worker.pipeline.DiffusionPipeline;
+import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The one thread that owns the GPU: loads and warms the model (readiness waits for it), then takes
@@ -40,6 +45,8 @@ public class InferenceLoop {
     private final WorkerState state;
     private final WorkerConfig config;
     private volatile boolean abandonBatch;
+    private final AtomicBoolean drained = new AtomicBoolean();
+    private final AtomicBoolean stopSignalled = new AtomicBoolean();
     private volatile DiffusionPipeline pipeline;
     private Thread thread;
 
@@ -56,6 +63,54 @@ public class InferenceLoop {
     void onStart(@Observes StartupEvent event) {
         thread = new Thread(this::run, "kiln-inference");
         thread.start();
+        if (LaunchMode.current() == LaunchMode.NORMAL) {
+            installStopSignalHandlers();
+        }
+    }
+
+    /**
+     * ONNX Runtime registers a JVM shutdown hook that frees its native environment, and JVM shutdown
+     * hooks run concurrently: a batch still running when the JVM begins to shut down crashes the
+     * process (SIGBUS in libonnxruntime, seen in GracefulShutdownIT). So SIGTERM/SIGINT first drain
+     * (finish the batch in hand, settle, ack) and only then hand over to Quarkus's own handler, which
+     * starts the JVM shutdown. A second signal while draining skips the drain.
+     */
+    private void installStopSignalHandlers() {
+        for (String name : List.of("TERM", "INT")) {
+            try {
+                Signal signal = new Signal(name);
+                AtomicReference<SignalHandler> previous = new AtomicReference<>(SignalHandler.SIG_DFL);
+                previous.set(Signal.handle(signal, s -> onStopSignal(s, previous.get())));
+            } catch (IllegalArgumentException e) {
+                LOG.warnf("cannot handle SIG%s (%s): a stop by that signal will not wait for the batch in hand",
+                        name, e.getMessage());
+            }
+        }
+    }
+
+    private void onStopSignal(Signal signal, SignalHandler previous) {
+        if (!stopSignalled.compareAndSet(false, true)) {
+            exitVia(signal, previous);
+            return;
+        }
+        Thread stopper = new Thread(() -> {
+            try {
+                drain();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                exitVia(signal, previous);
+            }
+        }, "kiln-stop-SIG" + signal.getName());
+        stopper.start();
+    }
+
+    private static void exitVia(Signal signal, SignalHandler previous) {
+        if (previous == SignalHandler.SIG_DFL || previous == SignalHandler.SIG_IGN || previous == null) {
+            System.exit(128 + signal.getNumber());
+        } else {
+            previous.handle(signal);
+        }
     }
 
     private void run() {
@@ -96,6 +151,17 @@ public class InferenceLoop {
     }
 
     void onStop(@Observes @Priority(10) ShutdownEvent event) throws InterruptedException {
+        drain();
+    }
+
+    /**
+     * Stops taking batches, finishes (or, past 3/4 of the grace period, abandons) the batch in hand
+     * and waits for the upload stage to settle and ack its jobs. Runs once; later calls return at once.
+     */
+    private void drain() throws InterruptedException {
+        if (!drained.compareAndSet(false, true)) {
+            return;
+        }
         long graceMillis = config.shutdown().graceMillis();
         long deadline = System.nanoTime() + graceMillis * 1_000_000L;
         List<QueuedJob> left = queue.batcher().shutdownNow();

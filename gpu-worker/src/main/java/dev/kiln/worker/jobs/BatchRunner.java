@@ -55,8 +55,7 @@ public class BatchRunner {
         this.metrics = metrics;
         this.state = state;
         this.maxAttempts = config.maxAttempts();
-        this.retrier = Retrier.sleeping(config.retry().maxTries(), config.retry().initialBackoffMillis(),
-                config.retry().maxBackoffMillis());
+        this.retrier = Retrier.sleeping(config.retry(), metrics::retry);
     }
 
     /**
@@ -115,6 +114,7 @@ public class BatchRunner {
                     if (taken.attempts() > maxAttempts) {
                         settler.deadLetter(job, taken.attempts());
                     } else {
+                        metrics.recordStartDelay(System.currentTimeMillis() - job.spec().createdAtMillis());
                         started.add(job);
                     }
                 }
@@ -128,7 +128,7 @@ public class BatchRunner {
         String key = job.spec().inputKey();
         byte[] bytes;
         try {
-            bytes = retrier.call("read input " + key, () -> store.get(key));
+            bytes = retrier.call("read_input", "read input " + key, () -> store.get(key));
         } catch (MissingObjectException e) {
             metrics.failure("input_missing");
             upload.fail(job, ErrorCodes.INVALID_IMAGE, "input image unavailable: " + e.getMessage());
@@ -186,6 +186,7 @@ public class BatchRunner {
             return;
         }
         metrics.recordStage("inference", System.nanoTime() - t0);
+        metrics.recordPipelineTimings(result.timings());
         metrics.recordBatchRun(jobs.size(), images);
         LOG.infof("batch of %d jobs / %d images ran in %d ms", jobs.size(), images,
                 (System.nanoTime() - t0) / 1_000_000);

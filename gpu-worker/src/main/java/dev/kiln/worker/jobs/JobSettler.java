@@ -33,15 +33,14 @@ public class JobSettler {
     public JobSettler(WorkerRedis redis, WorkerConfig config, WorkerMetrics metrics, WorkerState state) {
         this.completer = redis.completer();
         this.callTimeout = redis.callTimeout();
-        this.retrier = Retrier.sleeping(config.retry().maxTries(), config.retry().initialBackoffMillis(),
-                config.retry().maxBackoffMillis());
+        this.retrier = Retrier.sleeping(config.retry(), metrics::retry);
         this.metrics = metrics;
         this.state = state;
     }
 
     /** Marks the job running (counting an attempt); retried while Redis is unreachable. */
     public MarkRunningResult markRunning(QueuedJob job) throws Exception {
-        return retrier.call("mark running " + job.jobId(),
+        return retrier.call("mark_running", "mark running " + job.jobId(),
                 () -> Retrier.await(completer.markRunning(job.accountId(), job.jobId()), callTimeout));
     }
 
@@ -73,7 +72,7 @@ public class JobSettler {
         LOG.errorf("job %s: %s", job.jobId(), reason);
         metrics.failure("attempts");
         try {
-            retrier.call("fail " + job.jobId(), () -> Retrier.await(completer.complete(
+            retrier.call("settle", "fail " + job.jobId(), () -> Retrier.await(completer.complete(
                     JobOutcome.failed(job.accountId(), job.jobId(), ErrorCodes.JOB_FAILED, reason)), callTimeout));
         } catch (Exception e) {
             abandon(job, e);
@@ -94,7 +93,7 @@ public class JobSettler {
         long start = System.nanoTime();
         SettleResult result;
         try {
-            result = retrier.call(outcome + " " + job.jobId(), call);
+            result = retrier.call("settle", outcome + " " + job.jobId(), call);
         } catch (Exception e) {
             abandon(job, e);
             return;

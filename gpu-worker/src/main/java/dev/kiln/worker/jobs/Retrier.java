@@ -1,5 +1,6 @@
 package dev.kiln.worker.jobs;
 
+import dev.kiln.worker.config.WorkerConfig;
 import dev.kiln.worker.storage.StorageUnavailableException;
 import io.lettuce.core.RedisException;
 import org.jboss.logging.Logger;
@@ -26,6 +27,14 @@ public final class Retrier {
         void pause(long millis) throws InterruptedException;
     }
 
+    /** Told about every retry (not the first try), e.g. to count retries per operation. */
+    @FunctionalInterface
+    public interface Listener {
+        void retrying(String operation);
+
+        Listener NONE = operation -> { };
+    }
+
     /** An operation to retry. */
     @FunctionalInterface
     public interface Operation<T> {
@@ -36,8 +45,13 @@ public final class Retrier {
     private final long initialBackoffMillis;
     private final long maxBackoffMillis;
     private final Pause pause;
+    private final Listener listener;
 
     public Retrier(int maxTries, long initialBackoffMillis, long maxBackoffMillis, Pause pause) {
+        this(maxTries, initialBackoffMillis, maxBackoffMillis, pause, Listener.NONE);
+    }
+
+    public Retrier(int maxTries, long initialBackoffMillis, long maxBackoffMillis, Pause pause, Listener listener) {
         if (maxTries < 1) {
             throw new IllegalArgumentException("maxTries must be >= 1");
         }
@@ -45,21 +59,35 @@ public final class Retrier {
         this.initialBackoffMillis = initialBackoffMillis;
         this.maxBackoffMillis = maxBackoffMillis;
         this.pause = pause;
+        this.listener = listener;
     }
 
     public static Retrier sleeping(int maxTries, long initialBackoffMillis, long maxBackoffMillis) {
         return new Retrier(maxTries, initialBackoffMillis, maxBackoffMillis, Thread::sleep);
     }
 
+    /** A sleeping retrier with the {@code kiln.worker.retry.*} bounds that reports each retry. */
+    public static Retrier sleeping(WorkerConfig.Retry config, Listener listener) {
+        return new Retrier(config.maxTries(), config.initialBackoffMillis(), config.maxBackoffMillis(),
+                Thread::sleep, listener);
+    }
+
+    /** {@link #call(String, String, Operation)} with {@code what} as the operation's name. */
+    public <T> T call(String what, Operation<T> operation) throws Exception {
+        return call(what, what, operation);
+    }
+
     /**
+     * @param operation a short, bounded name for metrics ({@code settle}, {@code upload}, ...)
+     * @param what      what is being done, for the log
      * @throws RetriesExhaustedException when every try failed retryably
      * @throws Exception                 the first non-retryable failure, unwrapped
      */
-    public <T> T call(String what, Operation<T> operation) throws Exception {
+    public <T> T call(String operation, String what, Operation<T> op) throws Exception {
         long backoffMillis = initialBackoffMillis;
         for (int attempt = 1; ; attempt++) {
             try {
-                return operation.run();
+                return op.run();
             } catch (Exception e) {
                 Throwable cause = unwrap(e);
                 if (!isRetryable(cause)) {
@@ -70,6 +98,7 @@ public final class Retrier {
                 }
                 LOG.warnf("%s failed (try %d of %d), retrying in %d ms: %s", what, attempt, maxTries,
                         backoffMillis, cause.toString());
+                listener.retrying(operation);
                 pause.pause(backoffMillis);
                 backoffMillis = Math.min(maxBackoffMillis, backoffMillis * 2);
             }

@@ -41,8 +41,7 @@ public class UploadStage {
         this.store = store;
         this.settler = settler;
         this.metrics = metrics;
-        this.retrier = Retrier.sleeping(config.retry().maxTries(), config.retry().initialBackoffMillis(),
-                config.retry().maxBackoffMillis());
+        this.retrier = Retrier.sleeping(config.retry(), metrics::retry);
         this.pending = new Semaphore(config.upload().maxPendingJobs());
         AtomicInteger n = new AtomicInteger();
         // The semaphore bounds the work handed in, so the pool's own queue never grows past it.
@@ -106,7 +105,7 @@ public class UploadStage {
                 byte[] png = images.get(i).toPng(encoder);
                 long t1 = System.nanoTime();
                 String key = S3Keys.output(job.jobId(), i);
-                retrier.call("upload " + key, () -> {
+                retrier.call("upload", "upload " + key, () -> {
                     store.putPng(key, png);
                     return null;
                 });

@@ -6,7 +6,6 @@ import dev.kiln.common.jobs.JobSpec;
 import dev.kiln.common.jobs.JobStatus;
 import dev.kiln.common.redis.RedisKeys;
 import dev.kiln.common.storage.S3Keys;
-import dev.kiln.devstack.quarkus.DevStackTestResource;
 import dev.kiln.worker.metrics.WorkerMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -43,7 +42,8 @@ import static org.awaitility.Awaitility.await;
  * model on CPU: a job published on kiln.jobs.v1 is run, its PNGs stored, its wallet settled.
  */
 @QuarkusTest
-@QuarkusTestResource(value = DevStackTestResource.class, restrictToAnnotatedClass = true)
+// Not restricted: every @QuarkusTest of the module shares this one stack and one application start.
+@QuarkusTestResource(LinkedDevStackTestResource.class)
 class JobProcessingTest {
     private static final long DONE_TIMEOUT_SECONDS = 120;
     private static KilnFixture kiln;
@@ -276,13 +276,49 @@ class JobProcessingTest {
     }
 
     @Test
-    void exposesBatchingAndQueueMetricsForPrometheus() throws Exception {
+    void exposesTheOperationalMetricsForPrometheusAfterAJob() throws Exception {
+        String account = kiln.newAccount();
+        JobSpec spec = KilnFixture.txt2img(account, KilnFixture.newJobId(), 1, 21);
+        kiln.submit(spec);
+        assertThat(runToTheEnd(spec)).isEqualTo("succeeded");
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
         String body = http.send(HttpRequest.newBuilder(metrics).timeout(Duration.ofSeconds(5)).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
 
-        assertThat(body).contains("kiln_worker_batch_jobs_bucket", "kiln_worker_queue_wait_seconds_bucket",
-                "kiln_worker_queue_jobs");
+        assertThat(body).contains(
+                "kiln_worker_batch_jobs_bucket", "kiln_worker_batch_images_bucket",
+                "kiln_worker_queue_wait_seconds_bucket", "kiln_worker_start_delay_seconds_bucket",
+                "kiln_worker_queue_jobs",
+                "kiln_worker_images_total",
+                "kiln_worker_failures_total{cause=\"storage\"",
+                "kiln_worker_jobs_total{outcome=\"succeeded\"",
+                "kiln_worker_retries_total{operation=\"settle\"",
+                "kafka_consumer_fetch_manager_records_lag_max");
+        for (String stage : List.of("mark_running", "inference", "tokenize", "text_encoder", "unet", "vae_decode",
+                "encode", "upload", "settle")) {
+            assertThat(body).as(stage).contains("kiln_worker_stage_seconds_bucket{stage=\"" + stage + "\"");
+        }
+    }
+
+    @Test
+    void expiresAndRefundsARunningBatchWhoseDeadlinePassesBetweenSteps() throws Exception {
+        String account = kiln.newAccount();
+        long now = System.currentTimeMillis();
+        // 4 images x 999 steps at 2048x2048 run for ~20 s on the tiny model (1 CPU thread); the deadline
+        // passes a few seconds in, well after the batch started (a full batch is released at once).
+        JobSpec slow = new JobSpec(JobSpec.SCHEMA_VERSION, KilnFixture.newJobId(), account, JobSpec.MODE_TXT2IMG,
+                "sd-1.5", "a red fox", null, 4, 2048, 2048, 999, 7.5, null, 30, "pndm", null, now, now + 6_000);
+        kiln.submit(slow);
+
+        assertThat(runToTheEnd(slow)).isEqualTo("expired");
+
+        JobRecord job = kiln.job(account, slow.jobId());
+        assertThat(job.attempts()).as("the job was started before it expired").isEqualTo(1);
+        assertThat(job.errorCode()).isEqualTo("job_expired");
+        assertThat(kiln.objectExists(S3Keys.output(slow.jobId(), 0))).isFalse();
+        assertThat(kiln.balance(account)).isEqualTo(KilnFixture.INITIAL_BALANCE_MICROS);
+        assertThat(kiln.reserved(account)).isZero();
     }
 
     private static byte[] gradientPng(int width, int height) throws Exception {

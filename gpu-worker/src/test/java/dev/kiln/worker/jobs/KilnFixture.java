@@ -20,12 +20,17 @@ import io.minio.MakeBucketArgs;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import io.minio.StatObjectArgs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.ConfigProvider;
@@ -35,6 +40,8 @@ import java.io.InputStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
@@ -46,11 +53,12 @@ import java.util.concurrent.TimeUnit;
  * creates a funded account, submits a job through common's submit script (reserving credits),
  * publishes its spec on {@code kiln.jobs.v1} with a plain producer; plus ways to read the outcome.
  */
-final class KilnFixture implements AutoCloseable {
-    static final long PRICE_MICROS = 1_000;
-    static final long INITIAL_BALANCE_MICROS = 100_000;
+public final class KilnFixture implements AutoCloseable {
+    public static final long PRICE_MICROS = 1_000;
+    public static final long INITIAL_BALANCE_MICROS = 100_000;
     static final String JOBS_TOPIC = "kiln.jobs.v1";
     static final String DLQ_TOPIC = "kiln.jobs.dlq.v1";
+    static final String WORKER_GROUP = "kiln-gpu-workers";
 
     private final RedisClient redisClient;
     private final StatefulRedisConnection<String, String> connection;
@@ -62,8 +70,22 @@ final class KilnFixture implements AutoCloseable {
     final MinioClient s3;
     final String bucket;
 
+    private final String bootstrapServers;
+
+    /** Inside a {@code @QuarkusTest}: the application's configuration. */
     KilnFixture() throws Exception {
-        String redisUri = config("kiln.worker.redis.uri");
+        this(name -> ConfigProvider.getConfig().getOptionalValue(name, String.class).orElse(null));
+    }
+
+    /**
+     * @param settings the dev stack's settings by name ({@code DevStack.settings()::get} outside Quarkus);
+     *                 {@code kiln.test.direct.*} wins over {@code kiln.worker.*} when present
+     */
+    public KilnFixture(Function<String, String> settings) throws Exception {
+        Function<String, String> direct = name -> Optional.ofNullable(settings.apply("kiln.test.direct." + name))
+                .orElseGet(() -> Objects.requireNonNull(settings.apply("kiln.worker." + name), name));
+        bootstrapServers = Objects.requireNonNull(settings.apply("kafka.bootstrap.servers"));
+        String redisUri = direct.apply("redis.uri");
         redisClient = RedisConnections.client(redisUri, 5000);
         connection = redisClient.connect();
         pubsub = redisClient.connectPubSub();
@@ -71,7 +93,7 @@ final class KilnFixture implements AutoCloseable {
         scripts = new ScriptRunner(connection.async());
         completer = new JobCompleter(scripts);
         Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config("kafka.bootstrap.servers"));
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -79,22 +101,19 @@ final class KilnFixture implements AutoCloseable {
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "20000");
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
         producer = new KafkaProducer<>(p);
-        s3 = MinioClient.builder().endpoint(config("kiln.worker.s3.endpoint"))
-                .credentials(config("kiln.worker.s3.access-key"), config("kiln.worker.s3.secret-key"))
+        s3 = MinioClient.builder().endpoint(direct.apply("s3.endpoint"))
+                .credentials(settings.apply("kiln.worker.s3.access-key"), settings.apply("kiln.worker.s3.secret-key"))
                 .region("us-east-1").build();
         s3.setTimeout(10_000, 10_000, 10_000);
-        bucket = config("kiln.worker.s3.bucket");
+        bucket = settings.apply("kiln.worker.s3.bucket");
         if (!s3.bucketExists(BucketExistsArgs.builder().bucket(bucket).build())) {
             s3.makeBucket(MakeBucketArgs.builder().bucket(bucket).build());
         }
     }
 
-    static String config(String name) {
-        return ConfigProvider.getConfig().getValue(name, String.class);
-    }
 
     /** A PAYG account with {@link #INITIAL_BALANCE_MICROS} and an active key hash {@code kh}. */
-    String newAccount() {
+    public String newAccount() {
         String account = "w" + UUID.randomUUID().toString().substring(0, 8);
         redis.hset(RedisKeys.account(account), Map.of("plan", "payg", "tier", "t",
                 "balance_micros", Long.toString(INITIAL_BALANCE_MICROS), "reserved_micros", "0"));
@@ -102,7 +121,7 @@ final class KilnFixture implements AutoCloseable {
         return account;
     }
 
-    static String newJobId() {
+    public static String newJobId() {
         return "img_" + UUID.randomUUID().toString().replace("-", "");
     }
 
@@ -120,7 +139,7 @@ final class KilnFixture implements AutoCloseable {
     }
 
     /** Runs common's submit script as the API does: reserves n x price and writes the queued job record. */
-    void submit(JobSpec spec) throws Exception {
+    public void submit(JobSpec spec) throws Exception {
         String account = spec.accountId();
         String jobId = spec.jobId();
         String[] keys = {RedisKeys.account(account), RedisKeys.apiKey(account, "kh"),
@@ -135,16 +154,30 @@ final class KilnFixture implements AutoCloseable {
     }
 
     /** Publishes a record on the jobs topic (key = job id) and waits for the broker's ack. */
-    void publish(String key, String value) throws Exception {
-        producer.send(new ProducerRecord<>(JOBS_TOPIC, key, value)).get(20, TimeUnit.SECONDS);
+    RecordMetadata publish(String key, String value) throws Exception {
+        return producer.send(new ProducerRecord<>(JOBS_TOPIC, key, value)).get(20, TimeUnit.SECONDS);
     }
 
-    void publish(JobSpec spec) throws Exception {
-        publish(spec.jobId(), JobJson.toJson(spec));
+    public RecordMetadata publish(JobSpec spec) throws Exception {
+        return publish(spec.jobId(), JobJson.toJson(spec));
+    }
+
+    /** The worker group's committed offset (next record to read) on the record's partition; -1 if none. */
+    public long committedOffset(RecordMetadata record) throws Exception {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
+        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000");
+        TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+        try (Admin admin = Admin.create(p)) {
+            OffsetAndMetadata committed = admin.listConsumerGroupOffsets(WORKER_GROUP).partitionsToOffsetAndMetadata()
+                    .get(10, TimeUnit.SECONDS).get(partition);
+            return committed == null ? -1 : committed.offset();
+        }
     }
 
     /** Subscribes to the job's done channel; the future completes with the terminal status announced. */
-    CompletableFuture<String> whenDone(String jobId) throws Exception {
+    public CompletableFuture<String> whenDone(String jobId) throws Exception {
         CompletableFuture<String> done = new CompletableFuture<>();
         String channel = RedisKeys.jobDoneChannel(jobId);
         pubsub.addListener(new RedisPubSubAdapter<>() {
@@ -159,11 +192,11 @@ final class KilnFixture implements AutoCloseable {
         return done;
     }
 
-    JobRecord job(String account, String jobId) {
+    public JobRecord job(String account, String jobId) {
         return JobRecord.fromHash(jobId, redis.hgetall(RedisKeys.job(account, jobId)));
     }
 
-    long balance(String account) {
+    public long balance(String account) {
         return Long.parseLong(redis.hget(RedisKeys.account(account), "balance_micros"));
     }
 
@@ -171,7 +204,7 @@ final class KilnFixture implements AutoCloseable {
         return Long.parseLong(redis.hget(RedisKeys.account(account), "reserved_micros"));
     }
 
-    long settleEntries(String account) {
+    public long settleEntries(String account) {
         return redis.xrange(RedisKeys.ledger(account), Range.create("-", "+")).stream()
                 .filter(m -> "settle".equals(m.getBody().get("type"))).count();
     }
@@ -182,7 +215,7 @@ final class KilnFixture implements AutoCloseable {
         }
     }
 
-    boolean objectExists(String key) {
+    public boolean objectExists(String key) {
         try {
             s3.statObject(StatObjectArgs.builder().bucket(bucket).object(key).build());
             return true;
@@ -199,7 +232,7 @@ final class KilnFixture implements AutoCloseable {
     /** The first dead-letter record with this key, reading the topic from the start, within the timeout. */
     Optional<ConsumerRecord<String, String>> deadLetter(String key, Duration timeout) {
         Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config("kafka.bootstrap.servers"));
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "dlq-reader-" + UUID.randomUUID());
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
