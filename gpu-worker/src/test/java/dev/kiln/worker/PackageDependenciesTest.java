@@ -1,0 +1,48 @@
+package dev.kiln.worker;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The pipeline and the batcher are plain Java so they can be tested and benchmarked alone: neither may
+ * import Kafka, Redis, Quarkus/CDI/MicroProfile, nor the worker service packages that wire them.
+ */
+class PackageDependenciesTest {
+
+    private static final Pattern FORBIDDEN = Pattern.compile(
+            "^import\\s+(static\\s+)?(org\\.apache\\.kafka|io\\.lettuce|io\\.quarkus|io\\.smallrye|jakarta|"
+                    + "org\\.eclipse\\.microprofile|io\\.minio|io\\.micrometer|dev\\.kiln\\.common"
+                    + "|dev\\.kiln\\.worker\\.(jobs|inference|health|metrics|storage|config))\\.",
+            Pattern.MULTILINE);
+
+    @ParameterizedTest
+    @ValueSource(strings = {"pipeline", "batching"})
+    void importsNoServiceInfrastructure(String pkg) throws IOException {
+        Path root = Path.of("src/main/java/dev/kiln/worker", pkg);
+        assertThat(root).isDirectory();
+        try (Stream<Path> files = Files.walk(root)) {
+            List<String> offenders = files.filter(f -> f.toString().endsWith(".java"))
+                    .filter(PackageDependenciesTest::hasForbiddenImport)
+                    .map(Path::toString)
+                    .toList();
+            assertThat(offenders).as("files in %s importing service infrastructure", pkg).isEmpty();
+        }
+    }
+
+    private static boolean hasForbiddenImport(Path file) {
+        try {
+            return FORBIDDEN.matcher(Files.readString(file)).find();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
