@@ -1,10 +1,12 @@
 package dev.kiln.api.storage;
 
 import dev.kiln.api.ApiConfig;
+import dev.kiln.common.storage.NoDelaySocketFactory;
 import io.minio.GetObjectArgs;
 import io.minio.GetPresignedObjectUrlArgs;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
+import io.minio.http.HttpUtils;
 import io.minio.http.Method;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -35,6 +37,9 @@ public class ObjectStore {
                 .endpoint(s3.endpoint())
                 .credentials(s3.accessKey(), s3.secretKey())
                 .region(s3.region())
+                // Nagle off: see NoDelaySocketFactory (small PUTs otherwise wait ~40 ms for a delayed ACK).
+                .httpClient(HttpUtils.newDefaultHttpClient(s3.timeoutMillis(), s3.timeoutMillis(), s3.timeoutMillis())
+                        .newBuilder().socketFactory(new NoDelaySocketFactory()).build(), true)
                 .build();
         client.setTimeout(s3.timeoutMillis(), s3.timeoutMillis(), s3.timeoutMillis());
         this.bucket = s3.bucket();

@@ -1,5 +1,6 @@
 package dev.kiln.worker.storage;
 
+import dev.kiln.common.storage.NoDelaySocketFactory;
 import dev.kiln.worker.config.WorkerConfig;
 import io.minio.BucketExistsArgs;
 import io.minio.GetObjectArgs;
@@ -7,6 +8,7 @@ import io.minio.MakeBucketArgs;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import io.minio.errors.ErrorResponseException;
+import io.minio.http.HttpUtils;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.io.ByteArrayInputStream;
@@ -29,12 +31,14 @@ public class ObjectStore {
 
     public ObjectStore(WorkerConfig config) {
         WorkerConfig.S3 s3 = config.s3();
+        long t = s3.timeoutMillis();
         this.client = MinioClient.builder()
                 .endpoint(s3.endpoint())
                 .credentials(s3.accessKey(), s3.secretKey())
                 .region(s3.region())
+                .httpClient(HttpUtils.newDefaultHttpClient(t, t, t).newBuilder()
+                        .socketFactory(new NoDelaySocketFactory()).build(), true)
                 .build();
-        long t = s3.timeoutMillis();
         client.setTimeout(t, t, t);
         this.bucket = s3.bucket();
     }

@@ -2,12 +2,15 @@ package dev.kiln.local.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.common.redis.RedisKeys;
 import dev.kiln.devstack.process.Polling;
 import dev.kiln.local.LocalKiln;
 import dev.kiln.local.LocalKilnOptions;
 import dev.kiln.local.admin.LocalAccount;
 import dev.kiln.local.process.QuarkusApp;
 
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
@@ -23,13 +26,16 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BiConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -43,14 +49,18 @@ import java.util.regex.Pattern;
  *   <li>throughput: a burst of async jobs, first submit → last terminal, with 1 and with 2 workers.</li>
  * </ol>
  * Run: {@code mvn -B -q -pl local-run exec:java -Dexec.mainClass=dev.kiln.local.bench.EndToEndBench}
- * (options {@code -Dbench.requests=40 -Dbench.burst=40 -Dbench.size=64x64 -Dbench.steps=4}, and
+ * (options {@code -Dbench.requests=40 -Dbench.burst=40 -Dbench.size=64x64 -Dbench.steps=4}, {@code -Dbench.burst=0}
+ * skips the throughput part, and
  * {@code KILN_MODEL_DIR} for a real model).
  */
 public final class EndToEndBench {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern INFERENCE_SUM = Pattern.compile(
-            "^kiln_worker_stage_seconds_sum\\{[^}]*stage=\"inference\"[^}]*}\\s+([-+0-9.eE]+)\\s*$", Pattern.MULTILINE);
+    /** Every timer sum the worker exports that the per-hop breakdown uses: name (+ stage tag) -> seconds. */
+    private static final Pattern TIMER_SUM = Pattern.compile(
+            "^(kiln_worker_(?:stage|queue_wait)_seconds)_sum(?:\\{([^}]*)})?\\s+([-+0-9.eE]+)\\s*$", Pattern.MULTILINE);
+    private static final Pattern STAGE_TAG = Pattern.compile("stage=\"([a-z_]+)\"");
+    private static final Pattern OUTPUT_KEY = Pattern.compile("outputs/([A-Za-z0-9_-]+)/0\\.png");
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
@@ -78,10 +88,12 @@ public final class EndToEndBench {
             Map<String, Object> body = Map.of("prompt", "a lighthouse at dusk", "size", size, "steps", steps);
             bench.latency(kiln, account, body, 5, false);
             bench.latency(kiln, account, body, requests, true);
-            bench.throughput(kiln, account, body, burst, 1);
-            kiln.ensureWorkers(2);
-            awaitGroupMembers(kiln, 2);
-            bench.throughput(kiln, account, body, burst, 2);
+            if (burst > 0) {
+                bench.throughput(kiln, account, body, burst, 1);
+                kiln.ensureWorkers(2);
+                awaitGroupMembers(kiln, 2);
+                bench.throughput(kiln, account, body, burst, 2);
+            }
         }
     }
 
@@ -90,25 +102,93 @@ public final class EndToEndBench {
         double[] totalMillis = new double[requests];
         double[] pipelineMillis = new double[requests];
         double[] addedMillis = new double[requests];
-        for (int i = 0; i < requests; i++) {
-            double inferenceBefore = inferenceSeconds(worker);
-            long start = System.nanoTime();
-            HttpResponse<String> response = send(kiln.api().baseUri().resolve("v1/images/generations"), account,
-                    body, Map.of());
-            long elapsed = System.nanoTime() - start;
-            if (response.statusCode() != 200) {
-                throw new IllegalStateException("sync request answered " + response.statusCode() + ": " + response.body());
+        Map<String, double[]> hops = new LinkedHashMap<>();
+        RedisClient redisClient = RedisClient.create(kiln.stack().redisUri());
+        try (StatefulRedisConnection<String, String> redis = redisClient.connect()) {
+            redis.setTimeout(Duration.ofSeconds(5));
+            for (int i = 0; i < requests; i++) {
+                Map<String, Double> timersBefore = timerSums(worker);
+                long startMillis = System.currentTimeMillis();
+                long start = System.nanoTime();
+                HttpResponse<String> response = send(kiln.api().baseUri().resolve("v1/images/generations"), account,
+                        body, Map.of());
+                long elapsed = System.nanoTime() - start;
+                long endMillis = System.currentTimeMillis();
+                if (response.statusCode() != 200) {
+                    throw new IllegalStateException("sync request answered " + response.statusCode() + ": " + response.body());
+                }
+                Map<String, Double> timersAfter = timerSums(worker);
+                totalMillis[i] = elapsed / 1e6;
+                pipelineMillis[i] = delta(timersBefore, timersAfter, "inference");
+                addedMillis[i] = totalMillis[i] - pipelineMillis[i];
+                recordHops(hops, i, requests, redis, account, response.body(), startMillis, endMillis,
+                        timersBefore, timersAfter);
             }
-            totalMillis[i] = elapsed / 1e6;
-            pipelineMillis[i] = (inferenceSeconds(worker) - inferenceBefore) * 1000;
-            addedMillis[i] = totalMillis[i] - pipelineMillis[i];
+        } finally {
+            redisClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         }
         if (report) {
             System.out.printf("light load, %d sequential sync requests, 1 worker:%n", requests);
             System.out.printf("  submit->completed   p50 %.1f ms  p99 %.1f ms%n", pct(totalMillis, 50), pct(totalMillis, 99));
             System.out.printf("  pipeline (worker)   p50 %.1f ms  p99 %.1f ms%n", pct(pipelineMillis, 50), pct(pipelineMillis, 99));
             System.out.printf("  added by Kiln       p50 %.1f ms  p99 %.1f ms%n", pct(addedMillis, 50), pct(addedMillis, 99));
+            System.out.println("  per hop (job record timestamps are Redis TIME, same host clock; worker timers are per-job deltas):");
+            hops.forEach((hop, values) -> System.out.printf("    %-58s p50 %7.1f ms  p99 %7.1f ms  max %7.1f ms%n",
+                    hop, pct(values, 50), pct(values, 99), pct(values, 100)));
+            if (Boolean.getBoolean("bench.raw")) {
+                hops.forEach((hop, values) -> System.out.printf("    raw %s: %s%n", hop.trim(), Arrays.toString(values)));
+            }
         }
+    }
+
+    /**
+     * Splits one request into hops from the job record's {@code created_ms}/{@code started_ms}/{@code finished_ms}
+     * (Redis TIME, the same host clock as the client's) and the growth of the worker's timers across the request.
+     */
+    private static void recordHops(Map<String, double[]> hops, int i, int requests,
+                                   StatefulRedisConnection<String, String> redis, LocalAccount account, String body,
+                                   long startMillis, long endMillis, Map<String, Double> before, Map<String, Double> after) {
+        Matcher key = OUTPUT_KEY.matcher(body);
+        if (!key.find()) {
+            throw new IllegalStateException("no output key in the response: " + body);
+        }
+        Map<String, String> job = redis.sync().hgetall(RedisKeys.job(account.id(), key.group(1)));
+        long created = Long.parseLong(job.get("created_ms"));
+        long started = Long.parseLong(job.get("started_ms"));
+        long finished = Long.parseLong(job.get("finished_ms"));
+        double queueWait = delta(before, after, "queue_wait");
+        double markRunning = delta(before, after, "mark_running");
+        BiConsumer<String, Double> put = (hop, millis) -> hops.computeIfAbsent(hop, h -> new double[requests])[i] = millis;
+        put.accept("client -> job created (API submit, front half)", (double) (created - startMillis));
+        put.accept("created -> started (Kafka, intake, batcher, markRunning)", (double) (started - created));
+        put.accept("  of which batcher queue wait", queueWait);
+        put.accept("  of which markRunning", markRunning);
+        put.accept("  rest: produce + Kafka hop + intake", started - created - queueWait - markRunning);
+        put.accept("started -> finished (inference, PNG, S3, settle)", (double) (finished - started));
+        put.accept("  of which inference", delta(before, after, "inference"));
+        put.accept("  of which PNG encode", delta(before, after, "encode"));
+        put.accept("  of which S3 put", delta(before, after, "upload"));
+        put.accept("  of which settle", delta(before, after, "settle"));
+        put.accept("finished -> client response (notify, re-read, presign)", (double) (endMillis - finished));
+    }
+
+    private static double delta(Map<String, Double> before, Map<String, Double> after, String timer) {
+        return (after.getOrDefault(timer, 0.0) - before.getOrDefault(timer, 0.0)) * 1000;
+    }
+
+    /** The worker's timer sums in seconds, keyed by stage tag ({@code queue_wait} for the batcher's queue timer). */
+    private static Map<String, Double> timerSums(QuarkusApp worker) {
+        Map<String, Double> sums = new HashMap<>();
+        Matcher m = TIMER_SUM.matcher(worker.metrics());
+        while (m.find()) {
+            Matcher stage = STAGE_TAG.matcher(m.group(2) == null ? "" : m.group(2));
+            String name = m.group(1).equals("kiln_worker_queue_wait_seconds") ? "queue_wait"
+                    : stage.find() ? stage.group(1) : null;
+            if (name != null) {
+                sums.merge(name, Double.parseDouble(m.group(3)), Double::sum);
+            }
+        }
+        return sums;
     }
 
     private void throughput(LocalKiln kiln, LocalAccount account, Map<String, Object> body, int jobs, int workers) {
@@ -163,15 +243,6 @@ public final class EndToEndBench {
                         }
                     });
         }
-    }
-
-    private double inferenceSeconds(QuarkusApp worker) {
-        Matcher m = INFERENCE_SUM.matcher(worker.metrics());
-        double sum = 0;
-        while (m.find()) {
-            sum += Double.parseDouble(m.group(1));
-        }
-        return sum;
     }
 
     private HttpResponse<String> send(URI uri, LocalAccount account, Map<String, Object> body, Map<String, String> headers) {
