@@ -17,15 +17,27 @@ import java.util.HexFormat;
  */
 public record LuaScript(String name, String source, String sha1) {
 
-    /** Loads {@code name} from {@code dev/kiln/common/redis/} on the classpath. */
-    public static LuaScript load(String name) {
+    /**
+     * Loads {@code name} from {@code dev/kiln/common/redis/} on the classpath, with the given library
+     * files (e.g. {@code lib/tiers.lua}) prepended: Redis scripts cannot import each other, so shared
+     * Lua functions travel as a prefix of every script that uses them.
+     */
+    public static LuaScript load(String name, String... libraries) {
+        StringBuilder source = new StringBuilder();
+        for (String library : libraries) {
+            source.append(read(library));
+        }
+        source.append(read(name));
+        return new LuaScript(name, source.toString(), sha1(source.toString()));
+    }
+
+    private static String read(String name) {
         String path = "/dev/kiln/common/redis/" + name;
         try (InputStream in = LuaScript.class.getResourceAsStream(path)) {
             if (in == null) {
                 throw new IllegalStateException("missing script resource " + path);
             }
-            String source = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            return new LuaScript(name, source, sha1(source));
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,6 +1,6 @@
 -- authenticate.lua: check an API key and report its rate-limit state without consuming any of
 -- it (used by every authenticated endpoint except submit, which does this inside submit.lua).
--- Read-only. Runs on Redis 6.2 and 7.x.
+-- Read-only. Runs on Redis 6.2 and 7.x. Needs lib/tiers.lua (resolve_tier) prepended.
 --
 -- KEYS[1] account hash          kiln:{a:ID}:account
 -- KEYS[2] api key hash          kiln:{a:ID}:key:<keyhash>
@@ -23,22 +23,7 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local window = tonumber(ARGV[1])
 
-local tier = key[2]
-if not tier or tier == '' then tier = acct[2] or '' end
-local req_limit, img_limit, fallback_req, fallback_img
-local i = 3
-while i + 2 <= #ARGV do
-  if ARGV[i] == tier then
-    req_limit = tonumber(ARGV[i + 1]); img_limit = tonumber(ARGV[i + 2])
-  end
-  if ARGV[i] == ARGV[2] then
-    fallback_req = tonumber(ARGV[i + 1]); fallback_img = tonumber(ARGV[i + 2])
-  end
-  i = i + 3
-end
-if not req_limit then
-  tier = ARGV[2]; req_limit = fallback_req or 0; img_limit = fallback_img or 0
-end
+local tier, req_limit, img_limit = resolve_tier(key[2], acct[2], 2)
 
 local function state(zkey, limit)
   local count = redis.call('ZCOUNT', zkey, '(' .. (now - window), '+inf')

@@ -3,6 +3,7 @@
 -- sliding-window limits (requests and images per window), reserves n x price from the wallet,
 -- writes the job record (status queued), appends the ledger and the idempotency record.
 -- Any refusal changes nothing at all. Runs on Redis 6.2 and 7.x (uses TIME; effects replication).
+-- Needs lib/tiers.lua (resolve_tier) prepended.
 --
 -- KEYS[1] account hash          kiln:{a:ID}:account
 -- KEYS[2] api key hash          kiln:{a:ID}:key:<keyhash>
@@ -45,22 +46,7 @@ end
 local plan = acct[1]
 local balance = tonumber(acct[3] or '0')
 
-local tier = key[2]
-if not tier or tier == '' then tier = acct[2] or '' end
-local req_limit, img_limit, fallback_req, fallback_img
-local i = 11
-while i + 2 <= #ARGV do
-  if ARGV[i] == tier then
-    req_limit = tonumber(ARGV[i + 1]); img_limit = tonumber(ARGV[i + 2])
-  end
-  if ARGV[i] == ARGV[10] then
-    fallback_req = tonumber(ARGV[i + 1]); fallback_img = tonumber(ARGV[i + 2])
-  end
-  i = i + 3
-end
-if not req_limit then
-  tier = ARGV[10]; req_limit = fallback_req or 0; img_limit = fallback_img or 0
-end
+local tier, req_limit, img_limit = resolve_tier(key[2], acct[2], 10)
 
 -- Sliding log: one member per admitted request (or image), scored by admission time.
 local function used(zkey)
