@@ -4,22 +4,11 @@ package dev.kiln.worker.pipeline.scheduler;
  * diffusers' {@code EulerAncestralDiscreteScheduler}: an Euler step down to {@code sigma_down},
  * then fresh Gaussian noise of scale {@code sigma_up} ("linspace" timesteps, float32 grid).
  */
-final class EulerAncestralScheduler implements Scheduler {
-
-    private final NoiseSchedule schedule;
+final class EulerAncestralScheduler extends SigmaScheduler {
 
     EulerAncestralScheduler(SchedulerConfig config) {
-        SigmaGrid.checkSpacing(config, "euler_a");
-        this.schedule = NoiseSchedule.of(config);
-    }
-
-    @Override
-    public String name() {
-        return "euler_a";
-    }
-
-    SigmaGrid grid(int steps) {
-        return new SigmaGrid(schedule, steps, true);
+        // EulerAncestralDiscreteScheduler asks NumPy for float32 timesteps.
+        super(config, "euler_a", true);
     }
 
     @Override

@@ -4,23 +4,11 @@ package dev.kiln.worker.pipeline.scheduler;
  * diffusers' {@code EulerDiscreteScheduler} (defaults: no churn, linear sigma interpolation,
  * "linspace" timesteps): the first-order Euler method on the probability-flow ODE in sigma.
  */
-final class EulerScheduler implements Scheduler {
-
-    private final NoiseSchedule schedule;
+final class EulerScheduler extends SigmaScheduler {
 
     EulerScheduler(SchedulerConfig config) {
-        SigmaGrid.checkSpacing(config, "euler");
-        this.schedule = NoiseSchedule.of(config);
-    }
-
-    @Override
-    public String name() {
-        return "euler";
-    }
-
-    SigmaGrid grid(int steps) {
         // EulerDiscreteScheduler asks NumPy for float32 timesteps.
-        return new SigmaGrid(schedule, steps, true);
+        super(config, "euler", true);
     }
 
     @Override

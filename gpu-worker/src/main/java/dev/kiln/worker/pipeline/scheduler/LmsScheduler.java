@@ -15,7 +15,7 @@ import java.util.Iterator;
  * derivative by the first coefficient of the order-4 formula. Kiln reproduces that, because the
  * reference is diffusers' output, not the textbook method.
  */
-final class LmsScheduler implements Scheduler {
+final class LmsScheduler extends SigmaScheduler {
 
     static final int ORDER = 4;
 
@@ -26,21 +26,9 @@ final class LmsScheduler implements Scheduler {
     private static final double[] WEIGHTS = {
         0.3478548451374538, 0.6521451548625461, 0.6521451548625461, 0.3478548451374538};
 
-    private final NoiseSchedule schedule;
-
     LmsScheduler(SchedulerConfig config) {
-        SigmaGrid.checkSpacing(config, "lms");
-        this.schedule = NoiseSchedule.of(config);
-    }
-
-    @Override
-    public String name() {
-        return "lms";
-    }
-
-    SigmaGrid grid(int steps) {
         // LMSDiscreteScheduler builds its timesteps in float64.
-        return new SigmaGrid(schedule, steps, false);
+        super(config, "lms", false);
     }
 
     /**
