@@ -1,12 +1,6 @@
 package dev.kiln.worker.pipeline.tokenizer;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -31,26 +25,14 @@ final class HtmlEntities {
     private static final Set<Integer> INVALID_CODEPOINTS = new HashSet<>();
 
     static {
-        try (InputStream in = HtmlEntities.class.getResourceAsStream("html-entities.tsv")) {
-            if (in == null) {
-                throw new IllegalStateException("html-entities.tsv missing from the classpath");
+        for (String[] f : TsvResource.rows("html-entities.tsv")) {
+            switch (f[0]) {
+                case "H" -> HTML5.put(f[1], decode(f[2]));
+                case "U" -> FTFY.put(f[1], decode(f[2]));
+                case "C" -> INVALID_CHARREFS.put(Integer.parseInt(f[1], 16), decode(f[2]));
+                case "X" -> INVALID_CODEPOINTS.add(Integer.parseInt(f[1], 16));
+                default -> throw new IllegalStateException("bad row in html-entities.tsv: " + String.join("\t", f));
             }
-            BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-            for (String line; (line = reader.readLine()) != null; ) {
-                if (line.isEmpty() || line.startsWith("#")) {
-                    continue;
-                }
-                String[] f = line.split("\t", -1);
-                switch (f[0]) {
-                    case "H" -> HTML5.put(f[1], decode(f[2]));
-                    case "U" -> FTFY.put(f[1], decode(f[2]));
-                    case "C" -> INVALID_CHARREFS.put(Integer.parseInt(f[1], 16), decode(f[2]));
-                    case "X" -> INVALID_CODEPOINTS.add(Integer.parseInt(f[1], 16));
-                    default -> throw new IllegalStateException("bad line in html-entities.tsv: " + line);
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
         HTML5.forEach((name, value) -> {
             if (name.endsWith(";")) {

@@ -1,11 +1,5 @@
 package dev.kiln.worker.pipeline.tokenizer;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -34,31 +28,19 @@ final class MojibakeData {
         Map<String, SingleByteCodec> codecs = new HashMap<>();
         List<SingleByteCodec> ordered = new ArrayList<>();
         Map<String, String> patterns = new HashMap<>();
-        try (InputStream in = MojibakeData.class.getResourceAsStream("ftfy-mojibake.tsv")) {
-            if (in == null) {
-                throw new IllegalStateException("ftfy-mojibake.tsv missing from the classpath");
-            }
-            BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-            for (String line; (line = reader.readLine()) != null; ) {
-                if (line.isEmpty() || line.startsWith("#")) {
-                    continue;
-                }
-                String[] f = line.split("\t", -1);
-                switch (f[0]) {
-                    case "category", "clue" -> { }
-                    case "pattern" -> patterns.put(f[1], f[2]);
-                    case "codec" -> {
-                        SingleByteCodec codec = new SingleByteCodec(f[1], parseTable(f[2]));
-                        codecs.put(f[1], codec);
-                        if (!f[1].equals("windows-1252")) {
-                            ordered.add(codec);
-                        }
+        for (String[] f : TsvResource.rows("ftfy-mojibake.tsv")) {
+            switch (f[0]) {
+                case "category", "clue" -> { }
+                case "pattern" -> patterns.put(f[1], f[2]);
+                case "codec" -> {
+                    SingleByteCodec codec = new SingleByteCodec(f[1], parseTable(f[2]));
+                    codecs.put(f[1], codec);
+                    if (!f[1].equals("windows-1252")) {
+                        ordered.add(codec);
                     }
-                    default -> throw new IllegalStateException("bad line in ftfy-mojibake.tsv: " + line);
                 }
+                default -> throw new IllegalStateException("bad row in ftfy-mojibake.tsv: " + String.join("\t", f));
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
         CHARMAP_ENCODINGS = List.copyOf(ordered);
         LATIN_1 = require(codecs, "latin-1");
