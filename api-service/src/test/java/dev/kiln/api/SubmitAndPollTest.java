@@ -43,6 +43,9 @@ class SubmitAndPollTest {
                 .header("x-ratelimit-limit-requests", "60")
                 .header("x-ratelimit-remaining-requests", "59")
                 .header("x-ratelimit-remaining-images", "58")
+                // Both windows were just refilled with this request's entries: a full minute to reset.
+                .header("x-ratelimit-reset-requests", "1m0s")
+                .header("x-ratelimit-reset-images", "1m0s")
                 .body("status", equalTo("queued"))
                 .body("object", equalTo("image.job"));
         given().header("Authorization", a.bearer()).get((String) r.header("Location"))

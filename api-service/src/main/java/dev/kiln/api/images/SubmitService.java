@@ -4,6 +4,7 @@ import dev.kiln.api.ApiConfig;
 import dev.kiln.api.auth.PresentedKey;
 import dev.kiln.api.errors.ApiException;
 import dev.kiln.api.errors.ErrorMappers;
+import dev.kiln.api.jobs.EnqueuePendingRemover;
 import dev.kiln.api.jobs.JobPublisher;
 import dev.kiln.api.jobs.JobViews;
 import dev.kiln.api.jobs.JobWaiter;
@@ -23,6 +24,7 @@ import dev.kiln.common.redis.KilnScripts;
 import dev.kiln.common.redis.RedisKeys;
 import dev.kiln.common.redis.ScriptRunner;
 import dev.kiln.common.storage.S3Keys;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -41,6 +43,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -62,20 +65,25 @@ public class SubmitService {
     private final QueueLagMonitor lag;
     private final ObjectStore store;
     private final JobPublisher publisher;
+    private final EnqueuePendingRemover pending;
     private final JobWaiter waiter;
     private final JobViews views;
     private final MeterRegistry metrics;
     private final Timer reserveTimer;
     private final Timer enqueueTimer;
+    /** Counters by outcome: a handful of script outcomes, so bounded. */
+    private final Map<String, Counter> outcomes = new ConcurrentHashMap<>();
 
     public SubmitService(ApiConfig config, KilnRedis redis, TierTable tiers, QueueLagMonitor lag, ObjectStore store,
-                         JobPublisher publisher, JobWaiter waiter, JobViews views, MeterRegistry metrics) {
+                         JobPublisher publisher, EnqueuePendingRemover pending, JobWaiter waiter, JobViews views,
+                         MeterRegistry metrics) {
         this.config = config;
         this.redis = redis;
         this.tiers = tiers;
         this.lag = lag;
         this.store = store;
         this.publisher = publisher;
+        this.pending = pending;
         this.waiter = waiter;
         this.views = views;
         this.metrics = metrics;
@@ -106,14 +114,18 @@ public class SubmitService {
                 now + config.jobs().deadlineSeconds() * 1000);
 
         String idemHash = idempotencyKey == null || idempotencyKey.isEmpty() ? "" : sha256(idempotencyKey);
+        // Without an Idempotency-Key the script ignores KEYS[7]; "none" keeps the key in the account's slot.
+        String idemRecordKey = RedisKeys.idempotency(account, idemHash.isEmpty() ? "none" : idemHash);
         String[] keys = {RedisKeys.account(account), RedisKeys.apiKey(account, key.keyHash()),
                 RedisKeys.rateLimit(account, RedisKeys.RL_REQUESTS, key.keyHash()),
                 RedisKeys.rateLimit(account, RedisKeys.RL_IMAGES, key.keyHash()),
                 RedisKeys.job(account, jobId), RedisKeys.ledger(account),
-                RedisKeys.idempotency(account, idemHash.isEmpty() ? "none" : idemHash),
+                idemRecordKey,
                 RedisKeys.enqueuePending(account)};
+        Submission submission = new Submission(spec, JobJson.toJson(spec), request, priceMicros, prefer, traceparent,
+                idemHash.isEmpty() ? null : idemRecordKey);
         List<String> args = new ArrayList<>(List.of(jobId, Integer.toString(request.n()), Long.toString(priceMicros),
-                JobJson.toJson(spec), request.model(), idemHash.isEmpty() ? "" : request.fingerprint(),
+                submission.specJson(), request.model(), idemHash.isEmpty() ? "" : request.fingerprint(),
                 Long.toString(config.jobs().idempotencyTtlSeconds()), Long.toString(config.jobs().recordTtlSeconds()),
                 Long.toString(tiers.windowMillis()), tiers.defaultTier()));
         args.addAll(tiers.argv());
@@ -122,14 +134,20 @@ public class SubmitService {
         return RedisCalls.async(() -> redis.scripts().run(KilnScripts.SUBMIT, keys, args.toArray(String[]::new)))
                 .thenCompose(reply -> {
                     sample.stop(reserveTimer);
-                    return admitted(reply, spec, request, priceMicros, prefer, traceparent,
-                            idemHash.isEmpty() ? null : keys[6]);
+                    return admitted(reply, submission);
                 })
                 .exceptionally(SubmitService::errorResponse);
     }
 
-    private CompletionStage<Response> admitted(List<Object> reply, JobSpec spec, ImageRequest request, long priceMicros,
-                                               Prefer prefer, String traceparent, String idempotencyRecordKey) {
+    /** What one admitted submission carries through its hand-off and answer. */
+    private record Submission(JobSpec spec, String specJson, ImageRequest request, long priceMicros, Prefer prefer,
+                              String traceparent, String idempotencyRecordKey) {
+    }
+
+    private CompletionStage<Response> admitted(List<Object> reply, Submission submission) {
+        JobSpec spec = submission.spec();
+        ImageRequest request = submission.request();
+        Prefer prefer = submission.prefer();
         String outcome = ScriptRunner.str(reply, 0);
         count(outcome);
         if ("unauthenticated".equals(outcome)) {
@@ -142,7 +160,7 @@ public class SubmitService {
                 ScriptRunner.num(reply, 8)).headers();
         switch (outcome) {
             case "ok" -> {
-                return enqueue(spec, request, traceparent, headers, idempotencyRecordKey).thenCompose(queued -> {
+                return enqueue(submission, headers).thenCompose(queued -> {
                     LOG.infof("job %s queued: account=%s model=%s n=%d mode=%s", jobId, account, spec.model(),
                             spec.n(), spec.mode());
                     if (prefer.respondAsync()) {
@@ -168,7 +186,7 @@ public class SubmitService {
                         null, requests ? ErrorCodes.RATE_LIMIT_REQUESTS : ErrorCodes.RATE_LIMIT_IMAGES, h);
             }
             case "insufficient_credits" -> throw new ApiException(ErrorType.INSUFFICIENT_CREDITS,
-                    "Your wallet cannot pay for this request (" + request.n() + " x " + priceMicros
+                    "Your wallet cannot pay for this request (" + request.n() + " x " + submission.priceMicros()
                             + " micros); top it up and retry.", null, ErrorCodes.INSUFFICIENT_CREDITS, headers);
             default -> throw new IllegalStateException("unexpected submit outcome " + outcome);
         }
@@ -176,13 +194,13 @@ public class SubmitService {
 
     /**
      * Hands the job to S3 (img2img input, on the bounded S3 pool) and Kafka without blocking a thread.
-     * On success the job leaves the account's enqueue-pending set (fire and forget, off the response
-     * path: if that removal is lost, the reconciler finds the job no longer queued or fails a job whose
-     * record is still in Kafka's backlog past {@code kiln.api.reconcile.min-age-millis}; see docs/api.md).
+     * On success the job leaves the account's enqueue-pending set (batched and off the response path,
+     * see {@link EnqueuePendingRemover}).
      * On failure the reservation is refunded and the job failed before the 503 is returned.
      */
-    private CompletionStage<Void> enqueue(JobSpec spec, ImageRequest request, String traceparent,
-                                          Map<String, String> headers, String idempotencyRecordKey) {
+    private CompletionStage<Void> enqueue(Submission submission, Map<String, String> headers) {
+        JobSpec spec = submission.spec();
+        ImageRequest request = submission.request();
         Timer.Sample sample = Timer.start(metrics);
         CompletionStage<Void> handOff;
         try {
@@ -196,32 +214,19 @@ public class SubmitService {
                     }, store.io())
                     : CompletableFuture.completedFuture(null);
             Duration timeout = Duration.ofMillis(config.queue().enqueueTimeoutMillis());
-            handOff = uploaded.thenCompose(v -> publisher.publish(spec, traceparent, timeout).subscribeAsCompletionStage());
+            handOff = uploaded.thenCompose(v -> publisher.publish(spec.jobId(), submission.specJson(),
+                    submission.traceparent(), timeout).subscribeAsCompletionStage());
         } catch (RuntimeException rejected) {
             handOff = CompletableFuture.failedFuture(rejected);
         }
         return handOff.handle((ok, error) -> {
             if (error == null) {
                 sample.stop(enqueueTimer);
-                clearPending(spec);
+                pending.remove(spec.accountId(), spec.jobId());
                 return CompletableFuture.<Void>completedFuture(null);
             }
-            return refund(spec, unwrap(error), headers, idempotencyRecordKey);
+            return refund(spec, unwrap(error), headers, submission.idempotencyRecordKey());
         }).thenCompose(stage -> stage);
-    }
-
-    private void clearPending(JobSpec spec) {
-        try {
-            redis.commands().zrem(RedisKeys.enqueuePending(spec.accountId()), spec.jobId())
-                    .whenComplete((removed, error) -> {
-                        if (error != null) {
-                            LOG.debugf("job %s: enqueue-pending entry not removed (%s); the reconciler will",
-                                    spec.jobId(), error.toString());
-                        }
-                    });
-        } catch (RuntimeException e) {
-            LOG.debugf("job %s: enqueue-pending entry not removed (%s)", spec.jobId(), e.toString());
-        }
     }
 
     private CompletionStage<Void> refund(JobSpec spec, Throwable cause, Map<String, String> headers,
@@ -234,7 +239,7 @@ public class SubmitService {
         return RedisCalls.async(() -> redis.completer().failQueued(spec.accountId(), spec.jobId(),
                         ErrorCodes.ENQUEUE_FAILED, "The job could not be queued."))
                 .thenCompose(settled -> {
-                    clearPending(spec);
+                    pending.removeNow(spec.accountId(), spec.jobId());
                     // A retry with the same Idempotency-Key after this 503 must get a fresh attempt, not this failed job.
                     return idempotencyRecordKey == null ? CompletableFuture.completedFuture(0L)
                             : RedisCalls.async(() -> redis.commands().del(idempotencyRecordKey));
@@ -306,7 +311,7 @@ public class SubmitService {
     }
 
     private void count(String outcome) {
-        metrics.counter("kiln.api.submissions", "outcome", outcome).increment();
+        outcomes.computeIfAbsent(outcome, o -> metrics.counter("kiln.api.submissions", "outcome", o)).increment();
     }
 
     private static Map<String, String> merge(Map<String, String> a, Map<String, String> b) {

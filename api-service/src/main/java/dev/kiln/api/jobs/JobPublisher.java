@@ -1,7 +1,5 @@
 package dev.kiln.api.jobs;
 
-import dev.kiln.common.jobs.JobJson;
-import dev.kiln.common.jobs.JobSpec;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
@@ -30,15 +28,16 @@ public class JobPublisher {
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 1024)
     MutinyEmitter<String> emitter;
 
-    public Uni<Void> publish(JobSpec spec, String traceparent, Duration timeout) {
+    /** @param specJson the job spec as {@link dev.kiln.common.jobs.JobJson} renders it (also stored in the job record) */
+    public Uni<Void> publish(String jobId, String specJson, String traceparent, Duration timeout) {
         RecordHeaders headers = new RecordHeaders();
-        headers.add(HEADER_JOB_ID, spec.jobId().getBytes(StandardCharsets.UTF_8));
+        headers.add(HEADER_JOB_ID, jobId.getBytes(StandardCharsets.UTF_8));
         headers.add(HEADER_TRACEPARENT, traceparent.getBytes(StandardCharsets.UTF_8));
         OutgoingKafkaRecordMetadata<String> metadata = OutgoingKafkaRecordMetadata.<String>builder()
-                .withKey(spec.jobId())
+                .withKey(jobId)
                 .withHeaders(headers)
                 .build();
-        Message<String> message = Message.of(JobJson.toJson(spec)).addMetadata(metadata);
+        Message<String> message = Message.of(specJson).addMetadata(metadata);
         return emitter.sendMessage(message).ifNoItem().after(timeout).fail();
     }
 }

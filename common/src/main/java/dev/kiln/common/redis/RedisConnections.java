@@ -5,12 +5,19 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.metrics.CommandLatencyRecorder;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Builds Lettuce clients the way Kiln needs them: every command (sync or async) times out, and
- * connects time out too, so no caller waits on Redis forever.
+ * connects time out too, so no caller waits on Redis forever. Lettuce's built-in command latency
+ * recorder is off: it switches itself on whenever LatencyUtils is on the classpath (Micrometer brings
+ * it), nothing reads it, and it costs a histogram update per command on the hot submit path.
  */
 public final class RedisConnections {
     private RedisConnections() {
@@ -24,7 +31,9 @@ public final class RedisConnections {
         Duration timeout = Duration.ofMillis(timeoutMillis);
         RedisURI redisUri = RedisURI.create(uri);
         redisUri.setTimeout(timeout);
-        RedisClient client = RedisClient.create(redisUri);
+        ClientResources resources = DefaultClientResources.builder()
+                .commandLatencyRecorder(CommandLatencyRecorder.disabled()).build();
+        RedisClient client = new ResourceOwningClient(resources, redisUri);
         client.setOptions(ClientOptions.builder()
                 .timeoutOptions(TimeoutOptions.enabled(timeout))
                 .socketOptions(SocketOptions.builder().connectTimeout(timeout).build())
@@ -33,5 +42,21 @@ public final class RedisConnections {
                 .requestQueueSize(100_000)
                 .build());
         return client;
+    }
+
+    /** Shuts its resources down with it, as a client from {@code RedisClient.create(uri)} does. */
+    private static final class ResourceOwningClient extends RedisClient {
+        ResourceOwningClient(ClientResources resources, RedisURI uri) {
+            super(resources, uri);
+        }
+
+        @Override
+        public CompletableFuture<Void> shutdownAsync(long quietPeriod, long timeout, TimeUnit timeUnit) {
+            return super.shutdownAsync(quietPeriod, timeout, timeUnit).thenCompose(v -> {
+                CompletableFuture<Void> released = new CompletableFuture<>();
+                getResources().shutdown(quietPeriod, timeout, timeUnit).addListener(f -> released.complete(null));
+                return released;
+            });
+        }
     }
 }

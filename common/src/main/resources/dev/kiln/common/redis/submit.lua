@@ -72,9 +72,12 @@ local n = tonumber(ARGV[2])
 local req_used = used(KEYS[3])
 local img_used = used(KEYS[4])
 
-local function answer(outcome, job, retry, req_rem, img_rem)
-  return {outcome, job, retry, req_limit, math.max(0, req_rem), reset_ms(KEYS[3]),
-          img_limit, math.max(0, img_rem), reset_ms(KEYS[4]), balance, tier, plan}
+-- An admission has just added entries at `now`, so both resets are a full window: no ZRANGE needed.
+local function answer(outcome, job, retry, req_rem, img_rem, admitted)
+  local req_reset = admitted and window or reset_ms(KEYS[3])
+  local img_reset = admitted and window or reset_ms(KEYS[4])
+  return {outcome, job, retry, req_limit, math.max(0, req_rem), req_reset,
+          img_limit, math.max(0, img_rem), img_reset, balance, tier, plan}
 end
 
 if ARGV[6] ~= '' then
@@ -136,4 +139,4 @@ if ARGV[6] ~= '' then
   redis.call('EXPIRE', KEYS[7], tonumber(ARGV[7]))
 end
 
-return answer('ok', job_id, 0, req_limit - req_used - 1, img_limit - img_used - n)
+return answer('ok', job_id, 0, req_limit - req_used - 1, img_limit - img_used - n, true)
