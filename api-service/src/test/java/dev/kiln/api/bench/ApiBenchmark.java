@@ -10,6 +10,12 @@ import io.quarkus.test.junit.TestProfile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,9 +28,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -48,7 +56,7 @@ class ApiBenchmark {
     private static final int CONNECTIONS = Integer.getInteger("kiln.bench.connections", 32);
     private static final int SECONDS = Integer.getInteger("kiln.bench.seconds", 15);
     /** The closed-loop seconds of each endpoint are split into this many alternating segments. */
-    private static final int ROUNDS = Integer.getInteger("kiln.bench.rounds", 5);
+    private static final int ROUNDS = Integer.getInteger("kiln.bench.rounds", 1);
     /**
      * When true, this JVM (API and load generator) runs on CPU 0 and the dev stack (Kafka, Redis,
      * s3proxy) on CPU 1, as in production where the backends have machines of their own: the API's
@@ -56,9 +64,16 @@ class ApiBenchmark {
      */
     private static final boolean PIN_STACK = Boolean.getBoolean("kiln.bench.pin-stack");
     /** Warm-up per endpoint before anything is measured, in the same alternating rounds. */
-    private static final int WARMUP_SECONDS = Integer.getInteger("kiln.bench.warmup-seconds", 30);
+    private static final int WARMUP_SECONDS = Integer.getInteger("kiln.bench.warmup-seconds", 60);
+    /**
+     * Connections during warm-up. At full load the compiler threads starve: after 90 s at 32
+     * connections C2 was still compiling for 45 % of a measured 15 s segment.
+     */
+    private static final int WARMUP_CONNECTIONS = Integer.getInteger("kiln.bench.warmup-connections", 4);
     /** When > 0, also an open-loop run at this many requests/s per endpoint (latency from the scheduled send time). */
     private static final int RATE = Integer.getInteger("kiln.bench.rate", 0);
+    /** When true, the open-loop runs use half the closed-loop submit throughput of the same run as their rate. */
+    private static final boolean HALF_PEAK = Boolean.getBoolean("kiln.bench.half-peak");
     private static final String BODY = "{\"prompt\":\"a lighthouse at dusk\",\"n\":1,\"size\":\"512x512\"}";
 
     @TestHTTPResource("/v1/images/generations")
@@ -72,11 +87,12 @@ class ApiBenchmark {
      * generator), {@code stack} the dev stack's child processes (Kafka broker, Redis, s3proxy).
      */
     record Result(String name, long requests, Map<Integer, Long> statuses, double perSecond, double p50Ms, double p99Ms,
-                  double jvmCpuMicrosPerRequest, double stackCpuMicrosPerRequest) {
+                  double jvmCpuMicrosPerRequest, double stackCpuMicrosPerRequest, long jitMillis) {
         @Override
         public String toString() {
-            return String.format("%-8s requests=%d statuses=%s req/s=%.0f p50=%.2fms p99=%.2fms cpu/req: jvm=%.0fus stack=%.0fus",
-                    name, requests, statuses, perSecond, p50Ms, p99Ms, jvmCpuMicrosPerRequest, stackCpuMicrosPerRequest);
+            return String.format("%-8s requests=%d statuses=%s req/s=%.0f p50=%.2fms p99=%.2fms cpu/req: jvm=%.0fus"
+                            + " stack=%.0fus jit=%dms", name, requests, statuses, perSecond, p50Ms, p99Ms,
+                    jvmCpuMicrosPerRequest, stackCpuMicrosPerRequest, jitMillis);
         }
     }
 
@@ -107,11 +123,12 @@ class ApiBenchmark {
     }
 
     private static Result withCpu(String name, long requests, Map<Integer, Long> statuses, double perSecond,
-                                  double p50Ms, double p99Ms, long[] cpuBefore) {
+                                  double p50Ms, double p99Ms, long[] cpuBefore, long jitBefore) {
         long[] cpuAfter = cpuNanos();
         double n = Math.max(1, requests);
         return new Result(name, requests, statuses, perSecond, p50Ms, p99Ms,
-                (cpuAfter[0] - cpuBefore[0]) / 1e3 / n, (cpuAfter[1] - cpuBefore[1]) / 1e3 / n);
+                (cpuAfter[0] - cpuBefore[0]) / 1e3 / n, (cpuAfter[1] - cpuBefore[1]) / 1e3 / n,
+                ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - jitBefore);
     }
 
     @Test
@@ -120,35 +137,36 @@ class ApiBenchmark {
         if (PIN_STACK) {
             pinStackApart();
         }
-        // Warm until the JIT is done with both paths: with a 3 s warm-up, C2 still took a fifth of the
-        // 2 vCPUs during the measured submit phase (perf), which is start-up cost, not cost per request.
-        for (int round = 0; round < ROUNDS; round++) {
-            run(bare, null, WARMUP_SECONDS / ROUNDS);
-            run(submit, a, WARMUP_SECONDS / ROUNDS);
-        }
-        long jitMillisBefore = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
-        // Alternate short segments so both endpoints see the same machine: on shared vCPUs the speed of
-        // the host drifts over a minute by more than the difference being measured.
+        // Warm both paths before measuring either, at a concurrency that leaves the JIT some CPU: with a
+        // 3 s warm-up C2 still took a fifth of the 2 vCPUs during the measured submit phase (perf), which
+        // is start-up cost, not cost per request. More than one round alternates the measured segments,
+        // which evens out drift of the shared host but makes the JIT re-profile at every switch.
+        warm(bare, null);
+        warm(submit, a);
         Segments bareRuns = new Segments("bare");
         Segments submitRuns = new Segments("submit");
-        Kiln.redis().configResetstat();
+        Map<String, Long> submitCommands = new TreeMap<>();
         for (int round = 0; round < ROUNDS; round++) {
             bareRuns.add(run(bare, null, SECONDS / ROUNDS));
+            Map<String, Long> before = redisCommandCalls();
             submitRuns.add(run(submit, a, SECONDS / ROUNDS));
-        }
-        String stats = Kiln.redis().info("commandstats");
-        long jitMillis = ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - jitMillisBefore;
-        if (RATE > 0) {
-            System.out.println("BENCH open loop at " + RATE + " req/s");
-            System.out.println("BENCH " + runAtRate("bare@" + RATE, bare, null, SECONDS, RATE));
-            System.out.println("BENCH " + runAtRate("submit@" + RATE, submit, a, SECONDS, RATE));
+            redisCommandCalls().forEach((cmd, calls) -> submitCommands.merge(cmd, calls - before.getOrDefault(cmd, 0L), Long::sum));
         }
         Result bareResult = bareRuns.result();
         Result submitResult = submitRuns.result();
+        int rate = HALF_PEAK ? (int) Math.round(submitResult.perSecond() / 2) : RATE;
+        if (rate > 0) {
+            System.out.println("BENCH open loop at " + rate + " req/s" + (HALF_PEAK ? " (half the submit peak)" : ""));
+            // Unmeasured first: the generator's own connections and code paths warm up.
+            runAtRate("warm", bare, null, 5, rate);
+            System.out.println("BENCH " + runAtRate("bare@" + rate, bare, null, SECONDS, rate));
+            runAtRate("warm", submit, a, 5, rate);
+            System.out.println("BENCH " + runAtRate("submit@" + rate, submit, a, SECONDS, rate));
+        }
         long accepted = submitResult.statuses().getOrDefault(202, 0L);
         System.out.println("BENCH connections=" + CONNECTIONS + " seconds=" + SECONDS + " rounds=" + ROUNDS
-                + " pin-stack=" + PIN_STACK
-                + " warmup-seconds=" + WARMUP_SECONDS + " JIT compilation during the measured segments=" + jitMillis + " ms");
+                + " pin-stack=" + PIN_STACK + " warmup-seconds=" + WARMUP_SECONDS + " warmup-connections="
+                + WARMUP_CONNECTIONS);
         System.out.println("BENCH " + bareResult);
         System.out.println("BENCH " + submitResult);
         System.out.printf("BENCH submit/bare: throughput %.1f %%, cpu per request %.2fx%n",
@@ -156,15 +174,23 @@ class ApiBenchmark {
                 (submitResult.jvmCpuMicrosPerRequest() + submitResult.stackCpuMicrosPerRequest())
                         / (bareResult.jvmCpuMicrosPerRequest() + bareResult.stackCpuMicrosPerRequest()));
         System.out.println("BENCH accepted submissions=" + accepted + " jobs in Redis=" + a.jobCount());
-        stats.lines().filter(l -> l.startsWith("cmdstat_")).forEach(l -> {
-            long calls = Long.parseLong(l.replaceAll("^[^:]*:calls=(\\d+),.*", "$1"));
-            System.out.printf("BENCH %s  per accepted submission=%.3f%n", l, accepted == 0 ? 0.0 : (double) calls / accepted);
-        });
+        submitCommands.entrySet().removeIf(e -> e.getValue() == 0);
+        submitCommands.forEach((cmd, calls) -> System.out.printf("BENCH redis %s calls=%d per accepted submission=%.3f%n",
+                cmd, calls, accepted == 0 ? 0.0 : (double) calls / accepted));
     }
 
-    /** One closed-loop segment: latencies (nanos), statuses, wall and CPU time. */
+    /** One closed-loop segment: latencies (nanos), statuses, wall, CPU and JIT compilation time. */
     record Segment(long[] latencies, Map<Integer, Long> statuses, long elapsedNanos, long jvmCpuNanos,
-                   long stackCpuNanos) {
+                   long stackCpuNanos, long jitMillis) {
+    }
+
+    /** Redis {@code INFO commandstats} as calls per command (inner commands of scripts included). */
+    private static Map<String, Long> redisCommandCalls() {
+        Map<String, Long> calls = new TreeMap<>();
+        Kiln.redis().info("commandstats").lines().filter(l -> l.startsWith("cmdstat_")).forEach(l -> calls.put(
+                l.substring("cmdstat_".length(), l.indexOf(':')),
+                Long.parseLong(l.replaceAll("^[^:]*:calls=(\\d+),.*", "$1"))));
+        return calls;
     }
 
     /** The segments of one endpoint, summed into one result. */
@@ -188,21 +214,32 @@ class ApiBenchmark {
             double n = Math.max(1, all.length);
             return new Result(name, all.length, statuses, all.length / seconds, percentile(all, 0.50) / 1e6,
                     percentile(all, 0.99) / 1e6, segments.stream().mapToLong(Segment::jvmCpuNanos).sum() / 1e3 / n,
-                    segments.stream().mapToLong(Segment::stackCpuNanos).sum() / 1e3 / n);
+                    segments.stream().mapToLong(Segment::stackCpuNanos).sum() / 1e3 / n,
+                    segments.stream().mapToLong(Segment::jitMillis).sum());
         }
     }
 
     private Segment run(URI uri, Kiln.Account account, int seconds) throws Exception {
+        return run(uri, account, seconds, CONNECTIONS);
+    }
+
+    /** Warm-up at a lower concurrency, which leaves the JIT compiler threads some of the 2 vCPUs. */
+    private void warm(URI uri, Kiln.Account account) throws Exception {
+        run(uri, account, WARMUP_SECONDS, WARMUP_CONNECTIONS);
+    }
+
+    private Segment run(URI uri, Kiln.Account account, int seconds, int connections) throws Exception {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .executor(Executors.newFixedThreadPool(4)).build();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         List<long[]> latencies = new ArrayList<>();
         Map<Integer, AtomicLong> statuses = new ConcurrentHashMap<>();
-        ExecutorService loops = Executors.newFixedThreadPool(CONNECTIONS);
+        ExecutorService loops = Executors.newFixedThreadPool(connections);
         List<java.util.concurrent.Future<long[]>> futures = new ArrayList<>();
         long[] cpuBefore = cpuNanos();
+        long jitBefore = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
         long start = System.nanoTime();
-        for (int c = 0; c < CONNECTIONS; c++) {
+        for (int c = 0; c < connections; c++) {
             futures.add(loops.submit(() -> {
                 long[] mine = new long[1 << 16];
                 int count = 0;
@@ -214,9 +251,14 @@ class ApiBenchmark {
                         b.header("Authorization", account.bearer());
                     }
                     long t0 = System.nanoTime();
-                    HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+                    int status;
+                    try {
+                        status = http.send(b.build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+                    } catch (java.io.IOException e) {
+                        status = -1; // a transport error is counted (status -1), not fatal to the run
+                    }
                     mine[count++] = System.nanoTime() - t0;
-                    statuses.computeIfAbsent(r.statusCode(), k -> new AtomicLong()).incrementAndGet();
+                    statuses.computeIfAbsent(status, k -> new AtomicLong()).incrementAndGet();
                 }
                 return Arrays.copyOf(mine, count);
             }));
@@ -230,50 +272,69 @@ class ApiBenchmark {
         Map<Integer, Long> byStatus = new TreeMap<>();
         statuses.forEach((k, v) -> byStatus.put(k, v.get()));
         return new Segment(latencies.stream().flatMapToLong(Arrays::stream).toArray(), byStatus, elapsed,
-                cpuAfter[0] - cpuBefore[0], cpuAfter[1] - cpuBefore[1]);
+                cpuAfter[0] - cpuBefore[0], cpuAfter[1] - cpuBefore[1],
+                ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - jitBefore);
     }
 
     /**
      * Open loop: request i is due at start + i/rate whatever happened to earlier ones, and its latency
      * counts from that due time, so a stall shows up in the percentiles instead of slowing the load.
+     * Sent from one Vert.x event loop of its own: the JDK client's async mode cost ~0.5 ms of CPU per
+     * request, which made the generator, not the API, the bottleneck of a half-peak run.
      */
     private Result runAtRate(String name, URI uri, Kiln.Account account, int seconds, int rate) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(4);
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(pool).build();
-        int total = rate * seconds;
-        long intervalNanos = TimeUnit.SECONDS.toNanos(1) / rate;
-        long[] latencies = new long[total];
-        Map<Integer, AtomicLong> statuses = new ConcurrentHashMap<>();
-        List<java.util.concurrent.CompletableFuture<?>> inFlight = new ArrayList<>(total);
-        long[] cpuBefore = cpuNanos();
-        long start = System.nanoTime();
-        for (int i = 0; i < total; i++) {
-            long due = start + i * intervalNanos;
-            long wait;
-            while ((wait = due - System.nanoTime()) > 0) {
-                java.util.concurrent.locks.LockSupport.parkNanos(wait);
+        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1));
+        try {
+            io.vertx.core.http.HttpClient http = vertx.createHttpClient(new HttpClientOptions()
+                    .setDefaultHost(uri.getHost()).setDefaultPort(uri.getPort()).setMaxPoolSize(512)
+                    .setConnectTimeout(5_000).setIdleTimeout(30));
+            int total = rate * seconds;
+            long intervalNanos = TimeUnit.SECONDS.toNanos(1) / rate;
+            long[] latencies = new long[total];
+            Map<Integer, AtomicLong> statuses = new ConcurrentHashMap<>();
+            CountDownLatch done = new CountDownLatch(total);
+            AtomicInteger next = new AtomicInteger();
+            long[] cpuBefore = cpuNanos();
+            long jitBefore = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
+            long start = System.nanoTime();
+            vertx.setPeriodic(1, timer -> {
+                long now = System.nanoTime();
+                while (next.get() < total && start + next.get() * intervalNanos <= now) {
+                    int i = next.getAndIncrement();
+                    long due = start + i * intervalNanos;
+                    send(http, uri, account).onComplete(ar -> {
+                        latencies[i] = System.nanoTime() - due;
+                        statuses.computeIfAbsent(ar.succeeded() ? ar.result() : -1, k -> new AtomicLong()).incrementAndGet();
+                        done.countDown();
+                    });
+                }
+                if (next.get() >= total) {
+                    vertx.cancelTimer(timer);
+                }
+            });
+            if (!done.await(seconds + 60L, TimeUnit.SECONDS)) {
+                throw new IllegalStateException(done.getCount() + " open-loop requests never completed");
             }
-            HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
-                    .header("Content-Type", "application/json").header("Prefer", "respond-async")
-                    .POST(HttpRequest.BodyPublishers.ofString(BODY));
-            if (account != null) {
-                b.header("Authorization", account.bearer());
-            }
-            int index = i;
-            inFlight.add(http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> {
-                latencies[index] = System.nanoTime() - due;
-                statuses.computeIfAbsent(e == null ? r.statusCode() : -1, k -> new AtomicLong()).incrementAndGet();
-            }));
+            double elapsedSeconds = (System.nanoTime() - start) / 1e9;
+            long[] sorted = Arrays.stream(latencies).sorted().toArray();
+            Map<Integer, Long> byStatus = new TreeMap<>();
+            statuses.forEach((k, v) -> byStatus.put(k, v.get()));
+            return withCpu(name, total, byStatus, total / elapsedSeconds, percentile(sorted, 0.50) / 1e6,
+                    percentile(sorted, 0.99) / 1e6, cpuBefore, jitBefore);
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }
-        java.util.concurrent.CompletableFuture.allOf(inFlight.toArray(java.util.concurrent.CompletableFuture[]::new))
-                .handle((v, e) -> null).get(60, TimeUnit.SECONDS);
-        double elapsedSeconds = (System.nanoTime() - start) / 1e9;
-        pool.shutdown();
-        long[] sorted = Arrays.stream(latencies).sorted().toArray();
-        Map<Integer, Long> byStatus = new TreeMap<>();
-        statuses.forEach((k, v) -> byStatus.put(k, v.get()));
-        return withCpu(name, total, byStatus, total / elapsedSeconds, percentile(sorted, 0.50) / 1e6,
-                percentile(sorted, 0.99) / 1e6, cpuBefore);
+    }
+
+    private static Future<Integer> send(io.vertx.core.http.HttpClient http, URI uri, Kiln.Account account) {
+        return http.request(HttpMethod.POST, uri.getPath()).compose(request -> {
+            request.putHeader("Content-Type", "application/json").putHeader("Prefer", "respond-async")
+                    .idleTimeout(30_000);
+            if (account != null) {
+                request.putHeader("Authorization", account.bearer());
+            }
+            return request.send(BODY).compose(response -> response.body().map(body -> response.statusCode()));
+        });
     }
 
     private static double percentile(long[] sorted, double p) {
