@@ -18,9 +18,11 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -29,7 +31,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * flush instead of one per job, which halves the Redis commands of a submission under load. The
  * entry only matters to the {@link EnqueueReconciler} once it is {@code kiln.api.reconcile.min-age-millis}
  * old (minutes), so the delay costs nothing; a removal lost to a Redis error or a crash leaves the
- * case docs/api.md describes for a lost ZREM.
+ * case docs/api.md describes for a lost removal.
  */
 @ApplicationScoped
 public class EnqueuePendingRemover {
@@ -89,7 +91,9 @@ public class EnqueuePendingRemover {
         timer.shutdown();
         try {
             flush().get(redisTimeoutMillis, TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
             LOG.debugf("last enqueue-pending removals not confirmed: %s", e.toString());
         }
     }
