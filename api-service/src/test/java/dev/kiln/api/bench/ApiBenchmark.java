@@ -63,7 +63,7 @@ class ApiBenchmark {
      * own cost, not its backends', then decides what submit/bare costs.
      */
     private static final boolean PIN_STACK = Boolean.getBoolean("kiln.bench.pin-stack");
-    /** Warm-up per endpoint before anything is measured, in the same alternating rounds. */
+    /** Warm-up per endpoint, both endpoints before anything is measured. */
     private static final int WARMUP_SECONDS = Integer.getInteger("kiln.bench.warmup-seconds", 60);
     /**
      * Connections during warm-up. At full load the compiler threads starve: after 90 s at 32
@@ -115,7 +115,7 @@ class ApiBenchmark {
 
     /** CPU nanoseconds used so far by this JVM and by its descendant processes (the dev stack). */
     private static long[] cpuNanos() {
-        long jvm = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+        long jvm = ((com.sun.management.OperatingSystemMXBean) ManagementFactory
                 .getOperatingSystemMXBean()).getProcessCpuTime();
         long children = ProcessHandle.current().descendants()
                 .mapToLong(p -> p.info().totalCpuDuration().map(Duration::toNanos).orElse(0L)).sum();
