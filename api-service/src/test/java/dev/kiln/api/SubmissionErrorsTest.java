@@ -171,6 +171,29 @@ class SubmissionErrorsTest {
     }
 
     @Test
+    void anInvalidBodyWithAnUnknownKeyIsUnauthenticatedNotInvalid() {
+        given().header("Authorization", "Bearer kiln_sk_" + account.id() + "_wrongsecret").contentType(ContentType.JSON)
+                .body(with("size", "big")).post("/v1/images/generations").then()
+                .statusCode(401).body("error.type", equalTo("authentication_error"));
+        assertNothingChanged();
+    }
+
+    @Test
+    void malformedJsonWithoutAKeyIsUnauthenticated() {
+        given().contentType(ContentType.JSON).body("{\"prompt\": ").post("/v1/images/generations").then()
+                .statusCode(401).body("error.type", equalTo("authentication_error"));
+        assertNothingChanged();
+    }
+
+    @Test
+    void anInvalidEditWithAnUnknownKeyIsUnauthenticated() {
+        given().header("Authorization", "Bearer kiln_sk_" + account.id() + "_wrongsecret").multiPart("prompt", "x")
+                .post("/v1/images/edits").then()
+                .statusCode(401).body("error.type", equalTo("authentication_error"));
+        assertNothingChanged();
+    }
+
+    @Test
     void revokedKeyIsUnauthenticated() {
         String keyId = given().header("Authorization", Kiln.ADMIN).get("/admin/v1/accounts/" + account.id() + "/keys")
                 .then().statusCode(200).extract().path("data[0].key_id");

@@ -13,6 +13,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Authenticates requests other than submissions (which authenticate inside the submit script):
@@ -32,7 +34,17 @@ public class ApiKeyAuthenticator {
 
     /** Blocking (worker thread): returns the caller or throws 401/503. */
     public Caller authenticate(String authorization) {
-        PresentedKey key = PresentedKey.from(authorization, config.keyPepper());
+        return RedisCalls.await(authenticateAsync(authorization), config.redis().timeoutMillis());
+    }
+
+    /** Non-blocking: the caller, or a stage failed with a 401 or 503 {@link dev.kiln.api.errors.ApiException}. */
+    public CompletionStage<Caller> authenticateAsync(String authorization) {
+        PresentedKey key;
+        try {
+            key = PresentedKey.from(authorization, config.keyPepper());
+        } catch (RuntimeException unauthenticated) {
+            return CompletableFuture.failedFuture(unauthenticated);
+        }
         String a = key.accountId();
         String[] keys = {RedisKeys.account(a), RedisKeys.apiKey(a, key.keyHash()),
                 RedisKeys.rateLimit(a, RedisKeys.RL_REQUESTS, key.keyHash()),
@@ -41,16 +53,16 @@ public class ApiKeyAuthenticator {
         args.add(Long.toString(tiers.windowMillis()));
         args.add(tiers.defaultTier());
         args.addAll(tiers.argv());
-        List<Object> reply = RedisCalls.await(
-                redis.scripts().run(KilnScripts.AUTHENTICATE, keys, args.toArray(String[]::new)),
-                config.redis().timeoutMillis());
-        if (!"ok".equals(ScriptRunner.str(reply, 0))) {
-            throw PresentedKey.unauthenticated("Incorrect API key provided.");
-        }
-        RateLimitSnapshot limits = new RateLimitSnapshot(
-                ScriptRunner.num(reply, 3), ScriptRunner.num(reply, 4), ScriptRunner.num(reply, 5),
-                ScriptRunner.num(reply, 6), ScriptRunner.num(reply, 7), ScriptRunner.num(reply, 8));
-        return new Caller(a, key.keyHash(), ScriptRunner.str(reply, 1), ScriptRunner.str(reply, 2), limits);
+        return RedisCalls.async(() -> redis.scripts().run(KilnScripts.AUTHENTICATE, keys, args.toArray(String[]::new)))
+                .thenApply(reply -> {
+                    if (!"ok".equals(ScriptRunner.str(reply, 0))) {
+                        throw PresentedKey.unauthenticated("Incorrect API key provided.");
+                    }
+                    RateLimitSnapshot limits = new RateLimitSnapshot(
+                            ScriptRunner.num(reply, 3), ScriptRunner.num(reply, 4), ScriptRunner.num(reply, 5),
+                            ScriptRunner.num(reply, 6), ScriptRunner.num(reply, 7), ScriptRunner.num(reply, 8));
+                    return new Caller(a, key.keyHash(), ScriptRunner.str(reply, 1), ScriptRunner.str(reply, 2), limits);
+                });
     }
 
 }

@@ -3,9 +3,12 @@ package dev.kiln.api.images;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.api.ApiConfig;
+import dev.kiln.api.auth.ApiKeyAuthenticator;
 import dev.kiln.api.errors.ApiException;
+import dev.kiln.api.errors.ErrorMappers;
 import dev.kiln.api.models.ModelCatalog;
 import dev.kiln.common.errors.ErrorCodes;
+import dev.kiln.common.errors.ErrorType;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.ws.rs.Consumes;
@@ -26,6 +29,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -43,12 +47,15 @@ public class ImagesResource {
     static final int INLINE_PARSE_BYTES = 64 * 1024;
 
     private final SubmitService submitter;
+    private final ApiKeyAuthenticator authenticator;
     private final ModelCatalog catalog;
     private final ImageRequestParser parser;
     private final int maxImageBytes;
 
-    public ImagesResource(SubmitService submitter, ModelCatalog catalog, ApiConfig config) {
+    public ImagesResource(SubmitService submitter, ApiKeyAuthenticator authenticator, ModelCatalog catalog,
+                          ApiConfig config) {
         this.submitter = submitter;
+        this.authenticator = authenticator;
         this.catalog = catalog;
         this.parser = new ImageRequestParser(config.limits(), catalog);
         this.maxImageBytes = config.limits().maxImageBytes();
@@ -78,6 +85,18 @@ public class ImagesResource {
 
     private CompletionStage<Response> generateNow(byte[] body, String authorization, String prefer,
                                                   String idempotencyKey, String traceparent) {
+        ImageRequest request;
+        long priceMicros;
+        try {
+            request = parseJson(body);
+            priceMicros = catalog.require(request.model(), "model").priceMicrosPerImage();
+        } catch (ApiException invalid) {
+            return refuse(invalid, authorization);
+        }
+        return submitter.submit(authorization, request, priceMicros, prefer, idempotencyKey, traceparent(traceparent));
+    }
+
+    private ImageRequest parseJson(byte[] body) {
         JsonNode root;
         try {
             root = body == null || body.length == 0 ? null : JSON.readTree(body);
@@ -87,9 +106,21 @@ public class ImagesResource {
         if (root == null || !root.isObject()) {
             throw ApiException.invalid(null, ErrorCodes.INVALID_JSON, "The request body must be a JSON object.");
         }
-        ImageRequest request = parser.parse(RequestFields.of(root), null, false);
-        return submitter.submit(authorization, request, catalog.require(request.model(), "model").priceMicrosPerImage(),
-                prefer, idempotencyKey, traceparent(traceparent));
+        return parser.parse(RequestFields.of(root), null, false);
+    }
+
+    /**
+     * The answer to a submission that failed validation: 401 if its key is bad (OpenAI checks the key
+     * before the body), else the validation error. The key check is a Redis call on this error path
+     * only; a valid submission still authenticates inside its single submit-script round trip. If Redis
+     * cannot tell, the validation error stands: the request is wrong whatever the key.
+     */
+    private CompletionStage<Response> refuse(ApiException invalid, String authorization) {
+        return authenticator.authenticateAsync(authorization).handle((caller, error) -> {
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            boolean badKey = cause instanceof ApiException api && api.type() == ErrorType.AUTHENTICATION;
+            return ErrorMappers.toResponse(badKey ? (ApiException) cause : invalid);
+        });
     }
 
     @POST
@@ -101,6 +132,18 @@ public class ImagesResource {
                                           @HeaderParam("Prefer") String prefer,
                                           @HeaderParam("Idempotency-Key") String idempotencyKey,
                                           @HeaderParam("traceparent") String traceparent) {
+        ImageRequest request;
+        long priceMicros;
+        try {
+            request = parseForm(form);
+            priceMicros = catalog.require(request.model(), "model").priceMicrosPerImage();
+        } catch (ApiException invalid) {
+            return refuse(invalid, authorization);
+        }
+        return submitter.submit(authorization, request, priceMicros, prefer, idempotencyKey, traceparent(traceparent));
+    }
+
+    private ImageRequest parseForm(MultipartFormDataInput form) {
         Map<String, String> fields = new HashMap<>();
         byte[] image = null;
         int maxBytes = maxImageBytes;
@@ -122,9 +165,7 @@ public class ImagesResource {
             }
         }
         fields.remove("image");
-        ImageRequest request = parser.parse(RequestFields.of(fields), image, true);
-        return submitter.submit(authorization, request, catalog.require(request.model(), "model").priceMicrosPerImage(),
-                prefer, idempotencyKey, traceparent(traceparent));
+        return parser.parse(RequestFields.of(fields), image, true);
     }
 
     private static byte[] read(FormValue v, int maxBytes) {

@@ -30,7 +30,10 @@ public final class RedisCalls {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw unavailable(e);
-        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+        } catch (ExecutionException e) {
+            // A stage that failed with an answer (e.g. 401) keeps it; anything else is Redis trouble.
+            throw e.getCause() instanceof ApiException api ? api : unavailable(e);
+        } catch (TimeoutException | RuntimeException e) {
             throw unavailable(e);
         }
     }
