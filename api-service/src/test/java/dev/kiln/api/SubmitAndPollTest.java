@@ -25,6 +25,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
 
 @QuarkusTest
 @QuarkusTestResource(DevStackTestResource.class)
@@ -165,6 +166,28 @@ class SubmitAndPollTest {
                 .then().statusCode(200).body("status", equalTo("succeeded"))
                 .body("result.data.size()", equalTo(2)).body("result.id", equalTo(id));
         assertThat(a.job(id)).containsEntry("settled", "1").containsEntry("images_produced", "2");
+    }
+
+    @Test
+    void pollingWithB64JsonReturnsTheImagesInline() throws Exception {
+        Kiln.Account a = Kiln.account("payg", "free", 100_000);
+        String id = submitAsync(a, Map.of("prompt", TestWorker.COMPLETE + " poll b64", "n", 1)).then().statusCode(202)
+                .extract().path("id");
+        TestWorker.get().record(id);
+        String b64 = given().header("Authorization", a.bearer()).queryParam("response_format", "b64_json")
+                .get("/v1/images/jobs/" + id)
+                .then().statusCode(200).body("status", equalTo("succeeded"))
+                .body("result.data[0].url", nullValue()).extract().path("result.data[0].b64_json");
+        byte[] png = Base64.getDecoder().decode(b64);
+        assertThat(png).startsWith(0x89, 'P', 'N', 'G');
+    }
+
+    @Test
+    void pollingRejectsAnUnknownResponseFormat() {
+        Kiln.Account a = Kiln.account("payg", "free", 100_000);
+        String id = submitAsync(a, Map.of("prompt", "p")).then().statusCode(202).extract().path("id");
+        given().header("Authorization", a.bearer()).queryParam("response_format", "png").get("/v1/images/jobs/" + id)
+                .then().statusCode(400).body("error.param", equalTo("response_format"));
     }
 
     @Test

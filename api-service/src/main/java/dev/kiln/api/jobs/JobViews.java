@@ -24,8 +24,13 @@ public class JobViews {
         this.store = store;
     }
 
-    /** {@code {"id","object":"image.job","status","created","model","n","seed",["result"],["error"]}}; URLs only. */
+    /** {@code {"id","object":"image.job","status","created","model","n","seed",["result"],["error"]}} with URLs. */
     public Map<String, Object> job(JobRecord r) {
+        return job(r, "url");
+    }
+
+    /** The job object with its result as {@code url} or {@code b64_json} (blocking for b64_json: reads S3). */
+    public Map<String, Object> job(JobRecord r, String responseFormat) {
         JobSpec spec = r.spec();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", r.jobId());
@@ -36,7 +41,7 @@ public class JobViews {
         m.put("n", r.n());
         m.put("seed", spec.seed());
         if (r.status() == JobStatus.SUCCEEDED) {
-            m.put("result", images(r, "url"));
+            m.put("result", images(r, responseFormat));
         }
         if (r.errorCode() != null) {
             m.put("error", Map.of("code", r.errorCode(), "message", r.errorMessage() == null ? "" : r.errorMessage()));

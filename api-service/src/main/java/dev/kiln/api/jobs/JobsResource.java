@@ -14,11 +14,13 @@ import dev.kiln.common.jobs.SettleResult;
 import dev.kiln.common.redis.RedisKeys;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -45,11 +47,17 @@ public class JobsResource {
         this.timeoutMillis = config.redis().timeoutMillis();
     }
 
+    /** The job object; {@code ?response_format=b64_json} returns a succeeded job's images inline instead of as URLs. */
     @GET
-    public Response get(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("id") String id) {
+    public Response get(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("id") String id,
+                        @QueryParam("response_format") @DefaultValue("url") String responseFormat) {
         Caller caller = auth.authenticate(authorization);
+        if (!"url".equals(responseFormat) && !"b64_json".equals(responseFormat)) {
+            throw ApiException.invalid("response_format", "'response_format' must be 'url' or 'b64_json'.")
+                    .withHeaders(caller.limits().headers());
+        }
         JobRecord r = find(caller, id);
-        return ok(Response.ok(views.job(r)), caller);
+        return ok(Response.ok(views.job(r, responseFormat)), caller);
     }
 
     /**
