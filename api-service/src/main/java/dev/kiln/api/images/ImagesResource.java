@@ -32,6 +32,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
 
 /**
  * OpenAI's image endpoints. {@code generations} takes JSON (with the {@code image} extension for
@@ -85,10 +86,16 @@ public class ImagesResource {
 
     private CompletionStage<Response> generateNow(byte[] body, String authorization, String prefer,
                                                   String idempotencyKey, String traceparent) {
+        return submit(() -> parseJson(body), authorization, prefer, idempotencyKey, traceparent);
+    }
+
+    /** Parses and prices the request, then submits it; a request that fails here is refused. */
+    private CompletionStage<Response> submit(Supplier<ImageRequest> parse, String authorization, String prefer,
+                                             String idempotencyKey, String traceparent) {
         ImageRequest request;
         long priceMicros;
         try {
-            request = parseJson(body);
+            request = parse.get();
             priceMicros = catalog.require(request.model(), "model").priceMicrosPerImage();
         } catch (ApiException invalid) {
             return refuse(invalid, authorization);
@@ -132,15 +139,7 @@ public class ImagesResource {
                                           @HeaderParam("Prefer") String prefer,
                                           @HeaderParam("Idempotency-Key") String idempotencyKey,
                                           @HeaderParam("traceparent") String traceparent) {
-        ImageRequest request;
-        long priceMicros;
-        try {
-            request = parseForm(form);
-            priceMicros = catalog.require(request.model(), "model").priceMicrosPerImage();
-        } catch (ApiException invalid) {
-            return refuse(invalid, authorization);
-        }
-        return submitter.submit(authorization, request, priceMicros, prefer, idempotencyKey, traceparent(traceparent));
+        return submit(() -> parseForm(form), authorization, prefer, idempotencyKey, traceparent);
     }
 
     private ImageRequest parseForm(MultipartFormDataInput form) {
