@@ -48,7 +48,9 @@ class SubmissionErrorsTest {
 
     private void assertInvalid(ValidatableResponse r, String param) {
         r.statusCode(400).body("error.type", equalTo("invalid_request_error")).body("error.param", equalTo(param))
-                .body("error.message", not(containsString("Exception")));
+                .body("error.message", not(containsString("Exception")))
+                // The key was checked (and is good): its limits are reported, unchanged by the refusal.
+                .header("x-ratelimit-remaining-requests", "60");
         assertNothingChanged();
     }
 

@@ -17,8 +17,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Authenticates requests other than submissions (which authenticate inside the submit script):
- * one read-only script call that also reports the key's rate-limit state for the headers.
+ * Authenticates requests other than accepted submissions (which authenticate inside the submit
+ * script), including submissions refused by validation: one read-only script call that also reports
+ * the key's rate-limit state for the headers.
  */
 @ApplicationScoped
 public class ApiKeyAuthenticator {

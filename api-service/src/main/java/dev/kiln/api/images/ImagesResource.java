@@ -125,8 +125,10 @@ public class ImagesResource {
     private CompletionStage<Response> refuse(ApiException invalid, String authorization) {
         return authenticator.authenticateAsync(authorization).handle((caller, error) -> {
             Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-            boolean badKey = cause instanceof ApiException api && api.type() == ErrorType.AUTHENTICATION;
-            return ErrorMappers.toResponse(badKey ? (ApiException) cause : invalid);
+            if (cause instanceof ApiException api && api.type() == ErrorType.AUTHENTICATION) {
+                return ErrorMappers.toResponse(api);
+            }
+            return ErrorMappers.toResponse(caller == null ? invalid : invalid.withHeaders(caller.limits().headers()));
         });
     }
 
