@@ -30,6 +30,15 @@ import static org.hamcrest.Matchers.nullValue;
 @QuarkusTest
 @QuarkusTestResource(DevStackTestResource.class)
 class SubmitAndPollTest {
+    /** Submits an async job of {@code n} images that the test worker completes; returns once it has. */
+    private static String completedAsyncJob(Kiln.Account a, int n) throws Exception {
+        String id = submitAsync(a, Map.of("prompt", TestWorker.COMPLETE + " poll", "n", n)).then().statusCode(202)
+                .extract().path("id");
+        // The test worker hands the record back only after the job was completed in Redis.
+        TestWorker.get().record(id);
+        return id;
+    }
+
     private static Response submitAsync(Kiln.Account a, Map<String, Object> body) {
         return given().header("Authorization", a.bearer()).header("Prefer", "respond-async")
                 .contentType(ContentType.JSON).body(body).post("/v1/images/generations");
@@ -158,10 +167,7 @@ class SubmitAndPollTest {
     @Test
     void pollingReturnsTheResultOfACompletedJob() throws Exception {
         Kiln.Account a = Kiln.account("payg", "free", 100_000);
-        String id = submitAsync(a, Map.of("prompt", TestWorker.COMPLETE + " poll", "n", 2)).then().statusCode(202)
-                .extract().path("id");
-        // The test worker hands the record back only after the job was completed in Redis.
-        TestWorker.get().record(id);
+        String id = completedAsyncJob(a, 2);
         given().header("Authorization", a.bearer()).get("/v1/images/jobs/" + id)
                 .then().statusCode(200).body("status", equalTo("succeeded"))
                 .body("result.data.size()", equalTo(2)).body("result.id", equalTo(id));
@@ -171,9 +177,7 @@ class SubmitAndPollTest {
     @Test
     void pollingWithB64JsonReturnsTheImagesInline() throws Exception {
         Kiln.Account a = Kiln.account("payg", "free", 100_000);
-        String id = submitAsync(a, Map.of("prompt", TestWorker.COMPLETE + " poll b64", "n", 1)).then().statusCode(202)
-                .extract().path("id");
-        TestWorker.get().record(id);
+        String id = completedAsyncJob(a, 1);
         String b64 = given().header("Authorization", a.bearer()).queryParam("response_format", "b64_json")
                 .get("/v1/images/jobs/" + id)
                 .then().statusCode(200).body("status", equalTo("succeeded"))

@@ -61,6 +61,15 @@ public class ErrorMappers {
                 null, ErrorCodes.INTERNAL));
     }
 
+    /** The failure behind the {@link java.util.concurrent.CompletionException}s a CompletionStage wraps it in. */
+    public static Throwable unwrap(Throwable error) {
+        Throwable cause = error;
+        while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
     public static Response toResponse(ApiException e) {
         Response.ResponseBuilder b = Response.status(e.type().httpStatus())
                 .type(MediaType.APPLICATION_JSON)

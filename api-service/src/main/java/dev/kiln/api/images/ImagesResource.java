@@ -29,7 +29,6 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
@@ -124,7 +123,7 @@ public class ImagesResource {
      */
     private CompletionStage<Response> refuse(ApiException invalid, String authorization) {
         return authenticator.authenticateAsync(authorization).handle((caller, error) -> {
-            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            Throwable cause = ErrorMappers.unwrap(error);
             if (cause instanceof ApiException api && api.type() == ErrorType.AUTHENTICATION) {
                 return ErrorMappers.toResponse(api);
             }

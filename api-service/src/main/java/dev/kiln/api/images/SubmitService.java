@@ -225,7 +225,7 @@ public class SubmitService {
                 pending.remove(spec.accountId(), spec.jobId());
                 return CompletableFuture.<Void>completedFuture(null);
             }
-            return refund(spec, unwrap(error), headers, submission.idempotencyRecordKey());
+            return refund(spec, ErrorMappers.unwrap(error), headers, submission.idempotencyRecordKey());
         }).thenCompose(stage -> stage);
     }
 
@@ -255,17 +255,9 @@ public class SubmitService {
                 });
     }
 
-    private static Throwable unwrap(Throwable error) {
-        Throwable cause = error;
-        while (cause instanceof CompletionException && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        return cause;
-    }
-
     /** The error answer for a failed submission stage: its ApiException, 503 for Redis trouble, else 500. */
     public static Response errorResponse(Throwable error) {
-        Throwable cause = unwrap(error);
+        Throwable cause = ErrorMappers.unwrap(error);
         if (cause instanceof ApiException api) {
             return ErrorMappers.toResponse(api);
         }
@@ -296,7 +288,7 @@ public class SubmitService {
             return build(Response.status(202).entity(views.job(r))
                     .header("Location", "/v1/images/jobs/" + jobId), headers);
         }, store.io()).exceptionally(error -> {
-            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            Throwable cause = ErrorMappers.unwrap(error);
             if (cause instanceof ApiException api) {
                 return ErrorMappers.toResponse(api.withHeaders(headers));
             }

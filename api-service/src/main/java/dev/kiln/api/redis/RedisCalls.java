@@ -1,12 +1,12 @@
 package dev.kiln.api.redis;
 
 import dev.kiln.api.errors.ApiException;
+import dev.kiln.api.errors.ErrorMappers;
 import dev.kiln.common.errors.ErrorCodes;
 import dev.kiln.common.errors.ErrorType;
 import org.jboss.logging.Logger;
 
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 import java.util.concurrent.ExecutionException;
@@ -53,7 +53,7 @@ public final class RedisCalls {
             if (error == null) {
                 return value;
             }
-            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            Throwable cause = ErrorMappers.unwrap(error);
             throw cause instanceof ApiException api ? api : unavailable(cause);
         });
     }
