@@ -1,8 +1,6 @@
 package dev.kiln.api.bench;
 
 import dev.kiln.api.support.Kiln;
-import dev.kiln.devstack.quarkus.DevStackTestResource;
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -42,7 +40,6 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 @QuarkusTest
 @TestProfile(ApiBenchmark.NoSaturation.class)
-@QuarkusTestResource(value = DevStackTestResource.class, restrictToAnnotatedClass = true)
 @EnabledIfSystemProperty(named = "kiln.bench", matches = "true")
 class ApiBenchmark {
     /** The benchmark fills the queue (no worker consumes it); keep the saturation guard out of the way. */
@@ -70,6 +67,8 @@ class ApiBenchmark {
      * connections C2 was still compiling for 45 % of a measured 15 s segment.
      */
     private static final int WARMUP_CONNECTIONS = Integer.getInteger("kiln.bench.warmup-connections", 4);
+    private static final int SETTLE_SECONDS = 10;
+    private static final int MAX_SETTLE_STEPS = 12;
     /** When > 0, also an open-loop run at this many requests/s per endpoint (latency from the scheduled send time). */
     private static final int RATE = Integer.getInteger("kiln.bench.rate", 0);
     /** When true, the open-loop runs use half the closed-loop submit throughput of the same run as their rate. */
@@ -87,12 +86,23 @@ class ApiBenchmark {
      * generator), {@code stack} the dev stack's child processes (Kafka broker, Redis, s3proxy).
      */
     record Result(String name, long requests, Map<Integer, Long> statuses, double perSecond, double p50Ms, double p99Ms,
-                  double jvmCpuMicrosPerRequest, double stackCpuMicrosPerRequest, long jitMillis) {
+                  double jvmCpuMicrosPerRequest, double stackCpuMicrosPerRequest, long jitMillis,
+                  Map<String, Double> jvmCpuMicrosPerRequestByThread) {
         @Override
         public String toString() {
             return String.format("%-8s requests=%d statuses=%s req/s=%.0f p50=%.2fms p99=%.2fms cpu/req: jvm=%.0fus"
                             + " stack=%.0fus jit=%dms", name, requests, statuses, perSecond, p50Ms, p99Ms,
                     jvmCpuMicrosPerRequest, stackCpuMicrosPerRequest, jitMillis);
+        }
+
+        /** The JVM's CPU per request split by thread group; the API's own share excludes the load generator. */
+        String byThread() {
+            StringBuilder line = new StringBuilder(String.format("%-8s jvm cpu/req by thread:", name));
+            jvmCpuMicrosPerRequestByThread.forEach((group, micros) -> line.append(String.format(" %s=%.0fus", group, micros)));
+            double api = jvmCpuMicrosPerRequestByThread.entrySet().stream()
+                    .filter(e -> !e.getKey().equals(ThreadCpu.LOAD_GENERATOR)).mapToDouble(Map.Entry::getValue).sum();
+            return line.append(String.format(" | without load generator=%.0fus (+ stack %.0fus)", api,
+                    stackCpuMicrosPerRequest)).toString();
         }
     }
 
@@ -128,7 +138,7 @@ class ApiBenchmark {
         double n = Math.max(1, requests);
         return new Result(name, requests, statuses, perSecond, p50Ms, p99Ms,
                 (cpuAfter[0] - cpuBefore[0]) / 1e3 / n, (cpuAfter[1] - cpuBefore[1]) / 1e3 / n,
-                ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - jitBefore);
+                ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - jitBefore, Map.of());
     }
 
     @Test
@@ -169,6 +179,8 @@ class ApiBenchmark {
                 + WARMUP_CONNECTIONS);
         System.out.println("BENCH " + bareResult);
         System.out.println("BENCH " + submitResult);
+        System.out.println("BENCH " + bareResult.byThread());
+        System.out.println("BENCH " + submitResult.byThread());
         System.out.printf("BENCH submit/bare: throughput %.1f %%, cpu per request %.2fx%n",
                 100 * submitResult.perSecond() / bareResult.perSecond(),
                 (submitResult.jvmCpuMicrosPerRequest() + submitResult.stackCpuMicrosPerRequest())
@@ -181,7 +193,7 @@ class ApiBenchmark {
 
     /** One closed-loop segment: latencies (nanos), statuses, wall, CPU and JIT compilation time. */
     record Segment(long[] latencies, Map<Integer, Long> statuses, long elapsedNanos, long jvmCpuNanos,
-                   long stackCpuNanos, long jitMillis) {
+                   long stackCpuNanos, long jitMillis, Map<String, Long> jvmCpuNanosByThread) {
     }
 
     /** Redis {@code INFO commandstats} as calls per command (inner commands of scripts included). */
@@ -215,7 +227,13 @@ class ApiBenchmark {
             return new Result(name, all.length, statuses, all.length / seconds, percentile(all, 0.50) / 1e6,
                     percentile(all, 0.99) / 1e6, segments.stream().mapToLong(Segment::jvmCpuNanos).sum() / 1e3 / n,
                     segments.stream().mapToLong(Segment::stackCpuNanos).sum() / 1e3 / n,
-                    segments.stream().mapToLong(Segment::jitMillis).sum());
+                    segments.stream().mapToLong(Segment::jitMillis).sum(), byThread(n));
+        }
+
+        private Map<String, Double> byThread(double requests) {
+            Map<String, Double> micros = new TreeMap<>();
+            segments.forEach(s -> s.jvmCpuNanosByThread().forEach((g, nanos) -> micros.merge(g, nanos / 1e3 / requests, Double::sum)));
+            return micros;
         }
     }
 
@@ -224,19 +242,33 @@ class ApiBenchmark {
     }
 
     /** Warm-up at a lower concurrency, which leaves the JIT compiler threads some of the 2 vCPUs. */
+    /**
+     * Then goes on, in {@value #SETTLE_SECONDS} s steps, until the JIT compiled for under 2 % of a step
+     * (at most {@value #MAX_SETTLE_STEPS} steps): on one pinned CPU C2 was still compiling for 9 of the
+     * 15 measured seconds after the fixed warm-up.
+     */
     private void warm(URI uri, Kiln.Account account) throws Exception {
         run(uri, account, WARMUP_SECONDS, WARMUP_CONNECTIONS);
+        long jitMillis;
+        int steps = 0;
+        do {
+            jitMillis = run(uri, account, SETTLE_SECONDS, WARMUP_CONNECTIONS).jitMillis();
+            steps++;
+        } while (jitMillis * 50 > SETTLE_SECONDS * 1000L && steps < MAX_SETTLE_STEPS);
+        System.out.printf("BENCH warm-up %s: %d s + %d x %d s, jit in the last step %d ms%n", uri.getPath(),
+                WARMUP_SECONDS, steps, SETTLE_SECONDS, jitMillis);
     }
 
     private Segment run(URI uri, Kiln.Account account, int seconds, int connections) throws Exception {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .executor(Executors.newFixedThreadPool(4)).build();
+                .executor(Executors.newFixedThreadPool(4, ThreadCpu.loadGeneratorThreads())).build();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         List<long[]> latencies = new ArrayList<>();
         Map<Integer, AtomicLong> statuses = new ConcurrentHashMap<>();
-        ExecutorService loops = Executors.newFixedThreadPool(connections);
+        ExecutorService loops = Executors.newFixedThreadPool(connections, ThreadCpu.loadGeneratorThreads());
         List<java.util.concurrent.Future<long[]>> futures = new ArrayList<>();
         long[] cpuBefore = cpuNanos();
+        Map<Long, Long> threadsBefore = ThreadCpu.snapshot();
         long jitBefore = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
         long start = System.nanoTime();
         for (int c = 0; c < connections; c++) {
@@ -268,12 +300,14 @@ class ApiBenchmark {
         }
         long elapsed = System.nanoTime() - start;
         long[] cpuAfter = cpuNanos();
+        Map<String, Long> byThread = ThreadCpu.byGroupSince(threadsBefore, cpuAfter[0] - cpuBefore[0]);
         loops.shutdown();
+        http.executor().ifPresent(e -> ((ExecutorService) e).shutdown());
         Map<Integer, Long> byStatus = new TreeMap<>();
         statuses.forEach((k, v) -> byStatus.put(k, v.get()));
         return new Segment(latencies.stream().flatMapToLong(Arrays::stream).toArray(), byStatus, elapsed,
                 cpuAfter[0] - cpuBefore[0], cpuAfter[1] - cpuBefore[1],
-                ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - jitBefore);
+                ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - jitBefore, byThread);
     }
 
     /**
