@@ -241,8 +241,8 @@ class ApiBenchmark {
         return run(uri, account, seconds, CONNECTIONS);
     }
 
-    /** Warm-up at a lower concurrency, which leaves the JIT compiler threads some of the 2 vCPUs. */
     /**
+     * Warm-up at a lower concurrency first, which leaves the JIT compiler threads some of the 2 vCPUs.
      * Then goes on at the measured concurrency, in {@value #SETTLE_SECONDS} s steps, until the JIT
      * compiled for under 2 % of a step (at most {@value #MAX_SETTLE_STEPS} steps): full load profiles
      * differently, and on one pinned CPU C2 was still compiling for 9 of the 15 measured seconds after
