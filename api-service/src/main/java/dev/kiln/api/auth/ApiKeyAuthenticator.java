@@ -59,10 +59,8 @@ public class ApiKeyAuthenticator {
                     if (!"ok".equals(ScriptRunner.str(reply, 0))) {
                         throw PresentedKey.unauthenticated("Incorrect API key provided.");
                     }
-                    RateLimitSnapshot limits = new RateLimitSnapshot(
-                            ScriptRunner.num(reply, 3), ScriptRunner.num(reply, 4), ScriptRunner.num(reply, 5),
-                            ScriptRunner.num(reply, 6), ScriptRunner.num(reply, 7), ScriptRunner.num(reply, 8));
-                    return new Caller(a, key.keyHash(), ScriptRunner.str(reply, 1), ScriptRunner.str(reply, 2), limits);
+                    return new Caller(a, key.keyHash(), ScriptRunner.str(reply, 1), ScriptRunner.str(reply, 2),
+                            RateLimitSnapshot.fromScriptReply(reply));
                 });
     }
 

@@ -155,9 +155,7 @@ public class SubmitService {
         }
         String account = spec.accountId();
         String jobId = spec.jobId();
-        Map<String, String> headers = new RateLimitSnapshot(ScriptRunner.num(reply, 3), ScriptRunner.num(reply, 4),
-                ScriptRunner.num(reply, 5), ScriptRunner.num(reply, 6), ScriptRunner.num(reply, 7),
-                ScriptRunner.num(reply, 8)).headers();
+        Map<String, String> headers = RateLimitSnapshot.fromScriptReply(reply).headers();
         switch (outcome) {
             case "ok" -> {
                 return enqueue(submission, headers).thenCompose(queued -> {
@@ -179,8 +177,8 @@ public class SubmitService {
                     ErrorCodes.IDEMPOTENCY_KEY_REUSED, headers);
             case "rate_limited_requests", "rate_limited_images" -> {
                 boolean requests = outcome.endsWith("requests");
-                Map<String, String> h = new java.util.LinkedHashMap<>(headers);
-                h.put("Retry-After", RateLimitSnapshot.retryAfterSeconds(ScriptRunner.num(reply, 2)));
+                Map<String, String> h = merge(headers,
+                        Map.of("Retry-After", RateLimitSnapshot.retryAfterSeconds(ScriptRunner.num(reply, 2))));
                 throw new ApiException(ErrorType.RATE_LIMIT, "Rate limit reached for "
                         + (requests ? "requests" : "images") + " per minute; retry after the indicated time.",
                         null, requests ? ErrorCodes.RATE_LIMIT_REQUESTS : ErrorCodes.RATE_LIMIT_IMAGES, h);

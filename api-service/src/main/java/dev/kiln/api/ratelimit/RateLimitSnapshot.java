@@ -1,6 +1,9 @@
 package dev.kiln.api.ratelimit;
 
+import dev.kiln.common.redis.ScriptRunner;
+
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -9,6 +12,12 @@ import java.util.Map;
  */
 public record RateLimitSnapshot(long requestLimit, long requestsRemaining, long requestsResetMillis,
                                 long imageLimit, long imagesRemaining, long imagesResetMillis) {
+
+    /** From elements 3–8 of a submit or authenticate script reply (both scripts put the limits there). */
+    public static RateLimitSnapshot fromScriptReply(List<Object> reply) {
+        return new RateLimitSnapshot(ScriptRunner.num(reply, 3), ScriptRunner.num(reply, 4), ScriptRunner.num(reply, 5),
+                ScriptRunner.num(reply, 6), ScriptRunner.num(reply, 7), ScriptRunner.num(reply, 8));
+    }
 
     public Map<String, String> headers() {
         Map<String, String> h = new LinkedHashMap<>();
