@@ -17,7 +17,8 @@ package dev.kiln.api.images;
  * @param guidanceScale   CFG scale
  * @param seed            client seed, or null for a random one
  * @param scheduler       scheduler name
- * @param fingerprint     SHA-256 hex over the client-supplied fields: what Idempotency-Key compares
+ * @param fingerprint     SHA-256 hex over the client-supplied fields: what Idempotency-Key compares;
+ *                        null when the request has no Idempotency-Key
  */
 public record ImageRequest(String model, String prompt, String negativePrompt, int n, int width, int height,
                            String responseFormat, String user, byte[] inputPng, double strength, int steps,

@@ -40,8 +40,10 @@ public final class ImageRequestParser {
      * @param fields         the scalar fields
      * @param imageBytes     the uploaded image file (multipart), or null to read {@code image} as base64
      * @param imageRequired  the edits endpoint requires an image
+     * @param fingerprinted  compute {@link ImageRequest#fingerprint()} (only an Idempotency-Key needs it;
+     *                       for img2img it hashes the whole image)
      */
-    public ImageRequest parse(RequestFields fields, byte[] imageBytes, boolean imageRequired) {
+    public ImageRequest parse(RequestFields fields, byte[] imageBytes, boolean imageRequired, boolean fingerprinted) {
         if (fields.has("mask")) {
             throw ApiException.invalid("mask", ErrorCodes.UNSUPPORTED_PARAMETER,
                     "'mask' is not supported: SD 1.5 img2img has no inpainting. Send the image without a mask.");
@@ -89,8 +91,8 @@ public final class ImageRequestParser {
         }
         byte[] png = raw == null ? null : images.toPng(raw, "image");
 
-        String fingerprint = fingerprint(model, prompt, negative, n, size, format, steps, guidance,
-                png == null ? null : strength, seed, scheduler, raw);
+        String fingerprint = !fingerprinted ? null : fingerprint(model, prompt, negative, n, size, format, steps,
+                guidance, png == null ? null : strength, seed, scheduler, raw);
         return new ImageRequest(model, prompt, negative, n, size[0], size[1], format, user, png, strength, steps,
                 guidance, seed, scheduler, fingerprint);
     }

@@ -32,6 +32,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 /**
  * OpenAI's image endpoints. {@code generations} takes JSON (with the {@code image} extension for
@@ -45,6 +46,7 @@ public class ImagesResource {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Largest body parsed on the event loop; prompts alone stay far below it, any input image exceeds it. */
     static final int INLINE_PARSE_BYTES = 64 * 1024;
+    private static final Pattern TRACEPARENT = Pattern.compile("[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
 
     private final SubmitService submitter;
     private final ApiKeyAuthenticator authenticator;
@@ -85,7 +87,8 @@ public class ImagesResource {
 
     private CompletionStage<Response> generateNow(byte[] body, String authorization, String prefer,
                                                   String idempotencyKey, String traceparent) {
-        return submit(() -> parseJson(body), authorization, prefer, idempotencyKey, traceparent);
+        return submit(() -> parseJson(body, isPresent(idempotencyKey)), authorization, prefer, idempotencyKey,
+                traceparent);
     }
 
     /** Parses and prices the request, then submits it; a request that fails here is refused. */
@@ -102,7 +105,7 @@ public class ImagesResource {
         return submitter.submit(authorization, request, priceMicros, prefer, idempotencyKey, traceparent(traceparent));
     }
 
-    private ImageRequest parseJson(byte[] body) {
+    private ImageRequest parseJson(byte[] body, boolean fingerprinted) {
         JsonNode root;
         try {
             root = body == null || body.length == 0 ? null : JSON.readTree(body);
@@ -112,7 +115,7 @@ public class ImagesResource {
         if (root == null || !root.isObject()) {
             throw ApiException.invalid(null, ErrorCodes.INVALID_JSON, "The request body must be a JSON object.");
         }
-        return parser.parse(RequestFields.of(root), null, false);
+        return parser.parse(RequestFields.of(root), null, false, fingerprinted);
     }
 
     /**
@@ -140,10 +143,11 @@ public class ImagesResource {
                                           @HeaderParam("Prefer") String prefer,
                                           @HeaderParam("Idempotency-Key") String idempotencyKey,
                                           @HeaderParam("traceparent") String traceparent) {
-        return submit(() -> parseForm(form), authorization, prefer, idempotencyKey, traceparent);
+        return submit(() -> parseForm(form, isPresent(idempotencyKey)), authorization, prefer, idempotencyKey,
+                traceparent);
     }
 
-    private ImageRequest parseForm(MultipartFormDataInput form) {
+    private ImageRequest parseForm(MultipartFormDataInput form, boolean fingerprinted) {
         Map<String, String> fields = new HashMap<>();
         byte[] image = null;
         int maxBytes = maxImageBytes;
@@ -165,7 +169,7 @@ public class ImagesResource {
             }
         }
         fields.remove("image");
-        return parser.parse(RequestFields.of(fields), image, true);
+        return parser.parse(RequestFields.of(fields), image, true, fingerprinted);
     }
 
     private static byte[] read(FormValue v, int maxBytes) {
@@ -181,9 +185,14 @@ public class ImagesResource {
         }
     }
 
+    /** An empty Idempotency-Key counts as none, as in {@link SubmitService}. */
+    private static boolean isPresent(String idempotencyKey) {
+        return idempotencyKey != null && !idempotencyKey.isEmpty();
+    }
+
     /** W3C trace context: the caller's, or a fresh sampled one so workers can correlate logs. */
     private static String traceparent(String incoming) {
-        if (incoming != null && incoming.matches("[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")) {
+        if (incoming != null && TRACEPARENT.matcher(incoming).matches()) {
             return incoming;
         }
         // Trace ids need uniqueness, not secrecy: ThreadLocalRandom avoids SecureRandom's lock on the event loop.

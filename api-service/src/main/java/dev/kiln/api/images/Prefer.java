@@ -12,8 +12,12 @@ public record Prefer(boolean respondAsync, Duration maxWait) {
         boolean async = false;
         long seconds = defaultSeconds;
         if (header != null) {
-            for (String token : header.split("[,;]")) {
-                String t = token.trim().toLowerCase(java.util.Locale.ROOT);
+            // Splitting on [,;] by hand: String.split with a character class compiles and runs a regex per request.
+            int start = 0;
+            while (start <= header.length()) {
+                int end = nextSeparator(header, start);
+                String t = header.substring(start, end).trim().toLowerCase(java.util.Locale.ROOT);
+                start = end + 1;
                 if (t.equals("respond-async")) {
                     async = true;
                 } else if (t.startsWith("wait=")) {
@@ -27,5 +31,15 @@ public record Prefer(boolean respondAsync, Duration maxWait) {
         }
         seconds = Math.max(0, Math.min(seconds, maxSeconds));
         return new Prefer(async, Duration.ofSeconds(seconds));
+    }
+
+    private static int nextSeparator(String header, int from) {
+        for (int i = from; i < header.length(); i++) {
+            char c = header.charAt(i);
+            if (c == ',' || c == ';') {
+                return i;
+            }
+        }
+        return header.length();
     }
 }

@@ -155,12 +155,13 @@ class ApiBenchmark {
         warm(submit, a);
         Segments bareRuns = new Segments("bare");
         Segments submitRuns = new Segments("submit");
-        Map<String, Long> submitCommands = new TreeMap<>();
+        Map<String, CommandStat> submitCommands = new TreeMap<>();
         for (int round = 0; round < ROUNDS; round++) {
             bareRuns.add(run(bare, null, SECONDS / ROUNDS));
-            Map<String, Long> before = redisCommandCalls();
+            Map<String, CommandStat> before = redisCommandStats();
             submitRuns.add(run(submit, a, SECONDS / ROUNDS));
-            redisCommandCalls().forEach((cmd, calls) -> submitCommands.merge(cmd, calls - before.getOrDefault(cmd, 0L), Long::sum));
+            redisCommandStats().forEach((cmd, stat) -> submitCommands.merge(cmd,
+                    stat.minus(before.getOrDefault(cmd, CommandStat.NONE)), CommandStat::plus));
         }
         Result bareResult = bareRuns.result();
         Result submitResult = submitRuns.result();
@@ -186,9 +187,10 @@ class ApiBenchmark {
                 (submitResult.jvmCpuMicrosPerRequest() + submitResult.stackCpuMicrosPerRequest())
                         / (bareResult.jvmCpuMicrosPerRequest() + bareResult.stackCpuMicrosPerRequest()));
         System.out.println("BENCH accepted submissions=" + accepted + " jobs in Redis=" + a.jobCount());
-        submitCommands.entrySet().removeIf(e -> e.getValue() == 0);
-        submitCommands.forEach((cmd, calls) -> System.out.printf("BENCH redis %s calls=%d per accepted submission=%.3f%n",
-                cmd, calls, accepted == 0 ? 0.0 : (double) calls / accepted));
+        submitCommands.entrySet().removeIf(e -> e.getValue().calls() == 0);
+        submitCommands.forEach((cmd, stat) -> System.out.printf(
+                "BENCH redis %s calls=%d per accepted submission=%.3f usec per call=%.2f%n", cmd, stat.calls(),
+                accepted == 0 ? 0.0 : (double) stat.calls() / accepted, (double) stat.usec() / stat.calls()));
     }
 
     /** One closed-loop segment: latencies (nanos), statuses, wall, CPU and JIT compilation time. */
@@ -196,13 +198,29 @@ class ApiBenchmark {
                    long stackCpuNanos, long jitMillis, Map<String, Long> jvmCpuNanosByThread) {
     }
 
-    /** Redis {@code INFO commandstats} as calls per command (inner commands of scripts included). */
-    private static Map<String, Long> redisCommandCalls() {
-        Map<String, Long> calls = new TreeMap<>();
-        Kiln.redis().info("commandstats").lines().filter(l -> l.startsWith("cmdstat_")).forEach(l -> calls.put(
+    /**
+     * Redis's own count and time of one command ({@code INFO commandstats}). A script's time covers
+     * everything it runs; its inner commands are counted again under their own names.
+     */
+    record CommandStat(long calls, long usec) {
+        static final CommandStat NONE = new CommandStat(0, 0);
+
+        CommandStat minus(CommandStat o) {
+            return new CommandStat(calls - o.calls, usec - o.usec);
+        }
+
+        CommandStat plus(CommandStat o) {
+            return new CommandStat(calls + o.calls, usec + o.usec);
+        }
+    }
+
+    private static Map<String, CommandStat> redisCommandStats() {
+        Map<String, CommandStat> stats = new TreeMap<>();
+        Kiln.redis().info("commandstats").lines().filter(l -> l.startsWith("cmdstat_")).forEach(l -> stats.put(
                 l.substring("cmdstat_".length(), l.indexOf(':')),
-                Long.parseLong(l.replaceAll("^[^:]*:calls=(\\d+),.*", "$1"))));
-        return calls;
+                new CommandStat(Long.parseLong(l.replaceAll("^[^:]*:calls=(\\d+),.*", "$1")),
+                        Long.parseLong(l.replaceAll("^.*[:,]usec=(\\d+),.*", "$1")))));
+        return stats;
     }
 
     /** The segments of one endpoint, summed into one result. */

@@ -9,8 +9,9 @@ import jakarta.ws.rs.core.MediaType;
 import java.util.Map;
 
 /**
- * Test-only baseline for {@link ApiBenchmark}: the same HTTP stack, thread model (worker thread) and
- * JSON rendering as a submission, with no Redis, S3 or Kafka behind it.
+ * Test-only baseline for {@link ApiBenchmark}: the same HTTP stack and JSON rendering as a submission,
+ * with no Redis, S3 or Kafka behind it. It runs where Quarkus runs a synchronous method by default, on
+ * a worker thread; submissions run on the event loop.
  */
 @Path("/bench/bare")
 public class BareResource {

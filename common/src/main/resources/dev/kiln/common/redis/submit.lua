@@ -37,6 +37,10 @@
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local window = tonumber(ARGV[9])
+-- redis.call formats every number argument as a double (sprintf "%.17g", a visible share of this
+-- script's cost); integers formatted once as strings are cheaper and exact.
+local function int_s(x) return string.format('%d', x) end
+local now_s = int_s(now)
 
 local key = redis.call('HMGET', KEYS[2], 'status', 'tier')
 local acct = redis.call('HMGET', KEYS[1], 'plan', 'tier', 'balance_micros')
@@ -49,8 +53,9 @@ local balance = tonumber(acct[3] or '0')
 local tier, req_limit, img_limit = resolve_tier(key[2], acct[2], 10)
 
 -- Sliding log: one member per admitted request (or image), scored by admission time.
+local cutoff_s = int_s(now - window)
 local function used(zkey)
-  redis.call('ZREMRANGEBYSCORE', zkey, '-inf', now - window)
+  redis.call('ZREMRANGEBYSCORE', zkey, '-inf', cutoff_s)
   return redis.call('ZCARD', zkey)
 end
 -- Millis until the window holds room for `cost` more entries.
@@ -107,36 +112,40 @@ if plan ~= 'invoiced' and (balance <= 0 or balance < cost) then
 end
 
 local job_id = ARGV[1]
-redis.call('ZADD', KEYS[3], now, job_id)
-redis.call('PEXPIRE', KEYS[3], window)
+redis.call('ZADD', KEYS[3], now_s, job_id)
+redis.call('PEXPIRE', KEYS[3], ARGV[9])
+local images = {}
 for k = 0, n - 1 do
-  redis.call('ZADD', KEYS[4], now, job_id .. ':' .. k)
+  images[#images + 1] = now_s
+  images[#images + 1] = job_id .. ':' .. k
 end
-redis.call('PEXPIRE', KEYS[4], window)
+redis.call('ZADD', KEYS[4], unpack(images))
+redis.call('PEXPIRE', KEYS[4], ARGV[9])
 
 -- Negate as 0 - x: Lua renders -0 as "-0", which HINCRBY rejects (free models cost 0).
-balance = redis.call('HINCRBY', KEYS[1], 'balance_micros', 0 - cost)
-redis.call('HINCRBY', KEYS[1], 'reserved_micros', cost)
+local cost_s, neg_cost_s = int_s(cost), int_s(0 - cost)
+balance = redis.call('HINCRBY', KEYS[1], 'balance_micros', neg_cost_s)
+redis.call('HINCRBY', KEYS[1], 'reserved_micros', cost_s)
 
 redis.call('HSET', KEYS[5],
   'status', 'queued', 'account', string.match(KEYS[1], '{a:([^}]*)}'), 'spec', ARGV[4],
-  'model', ARGV[5], 'n', n, 'price_micros', ARGV[3], 'reserved_micros', cost,
-  'charged_micros', 0, 'refunded_micros', 0, 'settled', 0, 'attempts', 0,
-  'images_produced', 0, 'created_ms', now, 'updated_ms', now)
-redis.call('EXPIRE', KEYS[5], tonumber(ARGV[8]))
+  'model', ARGV[5], 'n', ARGV[2], 'price_micros', ARGV[3], 'reserved_micros', cost_s,
+  'charged_micros', '0', 'refunded_micros', '0', 'settled', '0', 'attempts', '0',
+  'images_produced', '0', 'created_ms', now_s, 'updated_ms', now_s)
+redis.call('EXPIRE', KEYS[5], ARGV[8])
 
 redis.call('XADD', KEYS[6], '*', 'type', 'reserve', 'job', job_id,
-  'amount_micros', cost, 'balance_delta_micros', 0 - cost, 'reserved_delta_micros', cost,
-  'balance_after_micros', balance, 'ts_ms', now)
+  'amount_micros', cost_s, 'balance_delta_micros', neg_cost_s, 'reserved_delta_micros', cost_s,
+  'balance_after_micros', int_s(balance), 'ts_ms', now_s)
 
 if KEYS[8] then
-  redis.call('ZADD', KEYS[8], now, job_id)
-  redis.call('EXPIRE', KEYS[8], tonumber(ARGV[8]))
+  redis.call('ZADD', KEYS[8], now_s, job_id)
+  redis.call('EXPIRE', KEYS[8], ARGV[8])
 end
 
 if ARGV[6] ~= '' then
   redis.call('HSET', KEYS[7], 'body', ARGV[6], 'job', job_id)
-  redis.call('EXPIRE', KEYS[7], tonumber(ARGV[7]))
+  redis.call('EXPIRE', KEYS[7], ARGV[7])
 end
 
 return answer('ok', job_id, 0, req_limit - req_used - 1, img_limit - img_used - n, true)

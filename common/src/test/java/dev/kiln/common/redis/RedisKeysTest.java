@@ -40,4 +40,25 @@ class RedisKeysTest {
         assertThatThrownBy(() -> RedisKeys.account("a}b")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> RedisKeys.account("a_b")).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void accountIdsAreOneTo64LettersDigitsOrDashes() {
+        assertThat(RedisKeys.isValidAccountId("acme-1")).isTrue();
+        assertThat(RedisKeys.isValidAccountId("a".repeat(64))).isTrue();
+        assertThat(RedisKeys.isValidAccountId("a".repeat(65))).isFalse();
+        assertThat(RedisKeys.isValidAccountId("")).isFalse();
+        assertThat(RedisKeys.isValidAccountId(null)).isFalse();
+        assertThat(RedisKeys.isValidAccountId("a_b")).isFalse();
+        assertThat(RedisKeys.isValidAccountId("ä")).isFalse();
+    }
+
+    @Test
+    void jobIdsAlsoAllowUnderscores() {
+        assertThat(RedisKeys.isValidJobId("img_0123456789abcdef0123456789abcdef")).isTrue();
+        assertThat(RedisKeys.isValidJobId("Z-9_z")).isTrue();
+        assertThat(RedisKeys.isValidJobId("x".repeat(65))).isFalse();
+        assertThat(RedisKeys.isValidJobId("img:1")).isFalse();
+        assertThat(RedisKeys.isValidJobId("")).isFalse();
+        assertThat(RedisKeys.isValidJobId(null)).isFalse();
+    }
 }
