@@ -87,8 +87,8 @@ public class ImagesResource {
 
     private CompletionStage<Response> generateNow(byte[] body, String authorization, String prefer,
                                                   String idempotencyKey, String traceparent) {
-        return submit(() -> parseJson(body, isPresent(idempotencyKey)), authorization, prefer, idempotencyKey,
-                traceparent);
+        boolean fingerprinted = SubmitService.hasIdempotencyKey(idempotencyKey);
+        return submit(() -> parseJson(body, fingerprinted), authorization, prefer, idempotencyKey, traceparent);
     }
 
     /** Parses and prices the request, then submits it; a request that fails here is refused. */
@@ -143,8 +143,8 @@ public class ImagesResource {
                                           @HeaderParam("Prefer") String prefer,
                                           @HeaderParam("Idempotency-Key") String idempotencyKey,
                                           @HeaderParam("traceparent") String traceparent) {
-        return submit(() -> parseForm(form, isPresent(idempotencyKey)), authorization, prefer, idempotencyKey,
-                traceparent);
+        boolean fingerprinted = SubmitService.hasIdempotencyKey(idempotencyKey);
+        return submit(() -> parseForm(form, fingerprinted), authorization, prefer, idempotencyKey, traceparent);
     }
 
     private ImageRequest parseForm(MultipartFormDataInput form, boolean fingerprinted) {
@@ -183,11 +183,6 @@ public class ImagesResource {
         } catch (IOException e) {
             throw ApiException.invalid("image", ErrorCodes.INVALID_IMAGE, "'image' could not be read.");
         }
-    }
-
-    /** An empty Idempotency-Key counts as none, as in {@link SubmitService}. */
-    private static boolean isPresent(String idempotencyKey) {
-        return idempotencyKey != null && !idempotencyKey.isEmpty();
     }
 
     /** W3C trace context: the caller's, or a fresh sampled one so workers can correlate logs. */

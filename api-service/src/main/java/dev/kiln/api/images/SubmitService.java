@@ -113,7 +113,7 @@ public class SubmitService {
                 request.isImg2Img() ? S3Keys.input(jobId) : null, now,
                 now + config.jobs().deadlineSeconds() * 1000);
 
-        String idemHash = idempotencyKey == null || idempotencyKey.isEmpty() ? "" : sha256(idempotencyKey);
+        String idemHash = hasIdempotencyKey(idempotencyKey) ? sha256(idempotencyKey) : "";
         // Without an Idempotency-Key the script ignores KEYS[7]; "none" keeps the key in the account's slot.
         String idemRecordKey = RedisKeys.idempotency(account, idemHash.isEmpty() ? "none" : idemHash);
         String[] keys = {RedisKeys.account(account), RedisKeys.apiKey(account, key.keyHash()),
@@ -314,6 +314,11 @@ public class SubmitService {
         byte[] b = new byte[n];
         RANDOM.nextBytes(b);
         return b;
+    }
+
+    /** An absent or empty Idempotency-Key header: the request is not idempotent. */
+    static boolean hasIdempotencyKey(String idempotencyKey) {
+        return idempotencyKey != null && !idempotencyKey.isEmpty();
     }
 
     static String sha256(String s) {
