@@ -30,8 +30,9 @@ class OpsTest {
         given().header("Authorization", a.bearer()).header("Prefer", "respond-async").contentType(ContentType.JSON)
                 .body(Map.of("prompt", "metered")).post("/v1/images/generations").then().statusCode(202);
         given().get("/q/metrics").then().statusCode(200)
-                .body(containsString("kiln_api_reserve_seconds"))
-                .body(containsString("kiln_api_enqueue_seconds"))
+                // Buckets, so Prometheus can compute latency quantiles across all API replicas.
+                .body(containsString("kiln_api_reserve_seconds_bucket{le="))
+                .body(containsString("kiln_api_enqueue_seconds_bucket{le="))
                 .body(containsString("kiln_api_queue_lag"))
                 .body(containsString("kiln_api_submissions_total{outcome=\"ok\""))
                 .body(containsString("status=\"202\""));

@@ -87,10 +87,13 @@ public class SubmitService {
         this.waiter = waiter;
         this.views = views;
         this.metrics = metrics;
+        // Histogram buckets, not client-side percentiles: Prometheus can aggregate buckets over all API replicas.
         this.reserveTimer = Timer.builder("kiln.api.reserve").description("Submit script round trip")
-                .publishPercentiles(0.5, 0.99).register(metrics);
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(5)).register(metrics);
         this.enqueueTimer = Timer.builder("kiln.api.enqueue").description("Input upload + Kafka acknowledgement")
-                .publishPercentiles(0.5, 0.99).register(metrics);
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(15)).register(metrics);
     }
 
     public CompletionStage<Response> submit(String authorization, ImageRequest request, long priceMicros,

@@ -156,10 +156,13 @@ class ApiBenchmark {
         Segments bareRuns = new Segments("bare");
         Segments submitRuns = new Segments("submit");
         Map<String, CommandStat> submitCommands = new TreeMap<>();
+        long redisReads = 0;
         for (int round = 0; round < ROUNDS; round++) {
             bareRuns.add(run(bare, null, SECONDS / ROUNDS));
             Map<String, CommandStat> before = redisCommandStats();
+            long readsBefore = redisReadsProcessed();
             submitRuns.add(run(submit, a, SECONDS / ROUNDS));
+            redisReads += redisReadsProcessed() - readsBefore;
             redisCommandStats().forEach((cmd, stat) -> submitCommands.merge(cmd,
                     stat.minus(before.getOrDefault(cmd, CommandStat.NONE)), CommandStat::plus));
         }
@@ -187,6 +190,9 @@ class ApiBenchmark {
                 (submitResult.jvmCpuMicrosPerRequest() + submitResult.stackCpuMicrosPerRequest())
                         / (bareResult.jvmCpuMicrosPerRequest() + bareResult.stackCpuMicrosPerRequest()));
         System.out.println("BENCH accepted submissions=" + accepted + " jobs in Redis=" + a.jobCount());
+        // Socket reads Redis made for the measured submissions: fewer than calls when commands arrive pipelined.
+        System.out.printf("BENCH redis socket reads per accepted submission=%.3f%n",
+                accepted == 0 ? 0.0 : (double) redisReads / accepted);
         submitCommands.entrySet().removeIf(e -> e.getValue().calls() == 0);
         submitCommands.forEach((cmd, stat) -> System.out.printf(
                 "BENCH redis %s calls=%d per accepted submission=%.3f usec per call=%.2f%n", cmd, stat.calls(),
@@ -212,6 +218,11 @@ class ApiBenchmark {
         CommandStat plus(CommandStat o) {
             return new CommandStat(calls + o.calls, usec + o.usec);
         }
+    }
+
+    private static long redisReadsProcessed() {
+        return Kiln.redis().info("stats").lines().filter(l -> l.startsWith("total_reads_processed:"))
+                .mapToLong(l -> Long.parseLong(l.substring(l.indexOf(':') + 1).trim())).sum();
     }
 
     private static Map<String, CommandStat> redisCommandStats() {
@@ -331,6 +342,8 @@ class ApiBenchmark {
         }
         long elapsed = System.nanoTime() - start;
         long[] cpuAfter = cpuNanos();
+        // System.nanoTime is CLOCK_MONOTONIC: `perf record -k CLOCK_MONOTONIC` profiles can be cut to this window.
+        System.out.printf("BENCH segment %s monotonic %.3f..%.3f s%n", uri.getPath(), start / 1e9, (start + elapsed) / 1e9);
         Map<String, Long> byThread = ThreadCpu.byGroupSince(threadsBefore, cpuAfter[0] - cpuBefore[0]);
         loops.shutdown();
         http.executor().ifPresent(e -> ((ExecutorService) e).shutdown());
