@@ -23,6 +23,8 @@ import java.util.function.LongSupplier;
  * 27 consecutive jobs would queue on one GPU worker while the others idle. Turning every millisecond
  * gives plain round robin at low rates and, at high rates, batches of one millisecond's jobs,
  * spread over all partitions within a few milliseconds; jobs take seconds, so workers stay even.
+ * With {@code linger.ms=1} (application.properties) that millisecond's batch also waits to fill: about
+ * 11 instead of 3 jobs per produce request at peak.
  */
 @RegisterForReflection
 public final class RotatingPartitioner implements Partitioner {

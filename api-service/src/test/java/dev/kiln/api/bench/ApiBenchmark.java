@@ -163,6 +163,7 @@ class ApiBenchmark {
             long readsBefore = redisReadsProcessed();
             submitRuns.add(run(submit, a, SECONDS / ROUNDS));
             redisReads += redisReadsProcessed() - readsBefore;
+            printProducerBatching();
             redisCommandStats().forEach((cmd, stat) -> submitCommands.merge(cmd,
                     stat.minus(before.getOrDefault(cmd, CommandStat.NONE)), CommandStat::plus));
         }
@@ -217,6 +218,21 @@ class ApiBenchmark {
 
         CommandStat plus(CommandStat o) {
             return new CommandStat(calls + o.calls, usec + o.usec);
+        }
+    }
+
+    /**
+     * Records per produce request of the API's Kafka producers (JMX; the client's averages cover its last
+     * ~60 s, so mostly the submit segment just measured). Few records per request means the broker and the
+     * producer pay a request's overhead per job.
+     */
+    private static void printProducerBatching() throws Exception {
+        javax.management.MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
+        for (javax.management.ObjectName name : jmx.queryNames(
+                new javax.management.ObjectName("kafka.producer:type=producer-metrics,client-id=*"), null)) {
+            System.out.printf("BENCH kafka producer %s: records per request=%.2f, batch bytes=%.0f%n",
+                    name.getKeyProperty("client-id"), (Double) jmx.getAttribute(name, "records-per-request-avg"),
+                    (Double) jmx.getAttribute(name, "batch-size-avg"));
         }
     }
 
