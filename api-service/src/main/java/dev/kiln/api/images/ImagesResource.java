@@ -31,7 +31,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -87,17 +87,20 @@ public class ImagesResource {
 
     private CompletionStage<Response> generateNow(byte[] body, String authorization, String prefer,
                                                   String idempotencyKey, String traceparent) {
-        boolean fingerprinted = SubmitService.hasIdempotencyKey(idempotencyKey);
-        return submit(() -> parseJson(body, fingerprinted), authorization, prefer, idempotencyKey, traceparent);
+        return submit(fingerprinted -> parseJson(body, fingerprinted), authorization, prefer, idempotencyKey,
+                traceparent);
     }
 
-    /** Parses and prices the request, then submits it; a request that fails here is refused. */
-    private CompletionStage<Response> submit(Supplier<ImageRequest> parse, String authorization, String prefer,
-                                             String idempotencyKey, String traceparent) {
+    /**
+     * Parses and prices the request, then submits it; a request that fails here is refused. {@code parse}
+     * is told whether to fingerprint the request: only an Idempotency-Key needs it.
+     */
+    private CompletionStage<Response> submit(Function<Boolean, ImageRequest> parse, String authorization,
+                                             String prefer, String idempotencyKey, String traceparent) {
         ImageRequest request;
         long priceMicros;
         try {
-            request = parse.get();
+            request = parse.apply(SubmitService.hasIdempotencyKey(idempotencyKey));
             priceMicros = catalog.require(request.model(), "model").priceMicrosPerImage();
         } catch (ApiException invalid) {
             return refuse(invalid, authorization);
@@ -143,8 +146,8 @@ public class ImagesResource {
                                           @HeaderParam("Prefer") String prefer,
                                           @HeaderParam("Idempotency-Key") String idempotencyKey,
                                           @HeaderParam("traceparent") String traceparent) {
-        boolean fingerprinted = SubmitService.hasIdempotencyKey(idempotencyKey);
-        return submit(() -> parseForm(form, fingerprinted), authorization, prefer, idempotencyKey, traceparent);
+        return submit(fingerprinted -> parseForm(form, fingerprinted), authorization, prefer, idempotencyKey,
+                traceparent);
     }
 
     private ImageRequest parseForm(MultipartFormDataInput form, boolean fingerprinted) {
