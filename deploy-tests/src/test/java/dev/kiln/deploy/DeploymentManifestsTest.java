@@ -206,8 +206,9 @@ class DeploymentManifestsTest {
   void workerGracePeriodOutlastsTheLongestBatchAndTheBatchingWait(Rendering rendering) {
     Deployment worker = rendering.deployment(WORKER);
     long longestBatchSeconds = Long.parseLong(worker.getMetadata().getAnnotations().get("kiln.dev/longest-batch-seconds"));
-    long maxWaitMillis = Long.parseLong(new PodEnv(rendering, rendering.appContainer(WORKER))
-        .value("KILN_WORKER_BATCHING_MAX_WAIT_MILLIS"));
+    String maxWait = new PodEnv(rendering, rendering.appContainer(WORKER)).value("KILN_WORKER_BATCHING_MAX_WAIT");
+    assertThat(maxWait).as("max wait is rendered in milliseconds").endsWith("ms");
+    long maxWaitMillis = Long.parseLong(maxWait.substring(0, maxWait.length() - 2));
     long graceSeconds = worker.getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds();
 
     assertThat(graceSeconds * 1000).isGreaterThan(longestBatchSeconds * 1000 + maxWaitMillis);

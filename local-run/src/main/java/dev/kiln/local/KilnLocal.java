@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * </pre>
  *
  * <p>System properties (all optional): {@code kiln.model-dir} (or env {@code KILN_MODEL_DIR}) an SD 1.5 ONNX
- * directory, else the worker's tiny generated model; {@code kiln.local.api-port} (8080, a free port if taken);
+ * directory, else the repository's tiny test model; {@code kiln.local.api-port} (8080, a free port if taken);
  * {@code kiln.local.worker-port} (8081); {@code kiln.local.workers} (1); {@code kiln.local.work-dir}
  * (logs and settings, default {@code local-run/target/kiln-local}); {@code kiln.local.top-up-micros}
  * (100000000 = $100).
@@ -47,7 +47,7 @@ public final class KilnLocal {
         int workerCount = Integer.getInteger("kiln.local.workers", 1);
 
         if (modelDir == null) {
-            loud("NO MODEL DIRECTORY GIVEN: the worker generates a TINY RANDOM-WEIGHT model.",
+            loud("NO MODEL DIRECTORY GIVEN: the worker serves the repository's TINY RANDOM-WEIGHT test model.",
                     "Every image will be NOISE. The API, queue, batching, billing and storage are all real.",
                     "For real images: KILN_MODEL_DIR=/path/to/sd15-onnx (diffusers/optimum ONNX export) or",
                     "-Dkiln.model-dir=/path/to/sd15-onnx.");
@@ -95,7 +95,7 @@ public final class KilnLocal {
                     .append(worker.logFile()).append('\n');
         }
         out.append("API log:                ").append(kiln.api().logFile()).append('\n');
-        out.append("Model:                  ").append(tiny ? "TINY GENERATED MODEL (images are noise)" : modelDir)
+        out.append("Model:                  ").append(tiny ? "TINY TEST MODEL (images are noise)" : modelDir)
                 .append("\n\n");
         out.append(Snippets.render(kiln.openAiBaseUrl(), account.apiKey(), size, steps, inputFile,
                 Base64.getEncoder().encodeToString(SampleImage.png(16, 16))));

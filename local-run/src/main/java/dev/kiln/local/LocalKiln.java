@@ -171,7 +171,7 @@ public final class LocalKiln implements AutoCloseable {
         return settings;
     }
 
-    /** Settings every worker gets: the stack's {@code kafka.*} and {@code kiln.worker.*}, and the model dir. */
+    /** Settings every worker gets: the stack's {@code kafka.*} and {@code kiln.worker.*}, and the model (the repository's test model, flagged as such, unless one is given). */
     public Map<String, String> workerSettings() {
         Map<String, String> settings = new LinkedHashMap<>();
         stack.settings().forEach((key, value) -> {
@@ -181,6 +181,9 @@ public final class LocalKiln implements AutoCloseable {
         });
         if (options.modelDir() != null) {
             settings.put("kiln.worker.model-dir", options.modelDir().toAbsolutePath().toString());
+        } else {
+            settings.put("kiln.worker.model-dir", options.testModelDir().toAbsolutePath().toString());
+            settings.put("kiln.worker.allow-test-model", "true");
         }
         settings.put("quarkus.log.console.json.enabled", "false");
         settings.putAll(options.workerSettings());
@@ -218,8 +221,6 @@ public final class LocalKiln implements AutoCloseable {
         int sequence = workerSequence.incrementAndGet();
         String name = "worker-" + sequence;
         Map<String, String> settings = workerSettings();
-        // Where this worker generates its tiny model (when no model dir is given): inside the run's work dir.
-        settings.putIfAbsent("kiln.worker.data-dir", options.workDir().resolve(name).resolve("data").toString());
         settings.putAll(extraSettings);
         int preferredPort = sequence == 1 ? options.preferredWorkerPort() : 0;
         QuarkusApp app = QuarkusApp.start(name, options.workerRunJar(), settings, QuarkusApp.portPreferring(preferredPort),

@@ -16,8 +16,9 @@ import java.util.Objects;
  * @param repoDir             repository root: {@code api-service/} and {@code gpu-worker/} with their built
  *                            {@code target/quarkus-app/quarkus-run.jar}
  * @param workDir             per-process directories (settings file, {@code app.log}); emptied at start
- * @param modelDir            an SD 1.5 ONNX export for the worker, or null: the worker then generates a tiny
- *                            random-weight model and every image is noise
+ * @param modelDir            an SD 1.5 ONNX export for the worker, or null: the worker then serves the repository's
+ *                            test model ({@link #testModelDir()}, random weights: images are noise) with the dev
+ *                            flag {@code kiln.worker.allow-test-model}
  * @param preferredApiPort    API port if free (8080), else a free one; 0 = always a free one
  * @param preferredWorkerPort first worker's HTTP port if free (8081), else free; 0 = always free
  * @param adminToken          the API's admin bearer token for this run
@@ -61,7 +62,7 @@ public record LocalKilnOptions(
         Objects.requireNonNull(stack, "stack");
     }
 
-    /** Defaults for a repository checkout: ports 8080/8081 when free, tiny model unless {@code modelDir} is set. */
+    /** Defaults for a repository checkout: ports 8080/8081 when free, the test model unless {@code modelDir} is set. */
     public static LocalKilnOptions defaults(Path repoDir, Path workDir, Path modelDir, String adminToken, String keyPepper) {
         return new LocalKilnOptions(repoDir, workDir, modelDir, 8080, 8081, adminToken, keyPepper, Map.of(), Map.of(),
                 // The lifeline watchdog halts a JVM this long after EOF: cover each app's quarkus.shutdown.timeout
@@ -78,6 +79,11 @@ public record LocalKilnOptions(
 
     public Path workerRunJar() {
         return repoDir.resolve("gpu-worker/target/quarkus-app/quarkus-run.jar");
+    }
+
+    /** The diffusers-exported sd-tiny model kept with the library's reference data (random weights). */
+    public Path testModelDir() {
+        return repoDir.resolve("diffusion/src/test/resources/reference/sd-tiny/model");
     }
 
     public LocalKilnOptions withPorts(int apiPort, int workerPort) {

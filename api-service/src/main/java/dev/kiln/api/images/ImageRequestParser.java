@@ -1,5 +1,6 @@
 package dev.kiln.api.images;
 
+import dev.kiln.common.jobs.SchedulerNames;
 import dev.kiln.api.ApiConfig;
 import dev.kiln.api.errors.ApiException;
 import dev.kiln.api.models.ModelCatalog;
@@ -11,7 +12,6 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -21,9 +21,6 @@ import java.util.regex.Pattern;
  * OpenAI's own optional fields ({@code quality}, {@code style}, …) have no meaning here.
  */
 public final class ImageRequestParser {
-    /** Schedulers the worker implements; {@code pndm} is SD 1.5's own. */
-    public static final Set<String> SCHEDULERS = Set.of("pndm", "ddim", "euler", "euler_a", "dpmpp_2m", "lms");
-    public static final String DEFAULT_SCHEDULER = "pndm";
     private static final Pattern SIZE = Pattern.compile("(\\d{1,5})x(\\d{1,5})");
 
     private final ApiConfig.Limits limits;
@@ -74,10 +71,10 @@ public final class ImageRequestParser {
         double guidance = doubleField(fields, "guidance_scale", limits.defaultGuidanceScale(), 0, limits.maxGuidanceScale());
         double strength = doubleField(fields, "strength", limits.defaultStrength(), 0, 1);
         Long seed = fields.text("seed").map(s -> longField("seed", s, 0, 0xFFFF_FFFFL)).orElse(null);
-        String scheduler = fields.text("scheduler").map(s -> s.toLowerCase(Locale.ROOT)).orElse(DEFAULT_SCHEDULER);
-        if (!SCHEDULERS.contains(scheduler)) {
+        String scheduler = fields.text("scheduler").map(s -> s.toLowerCase(Locale.ROOT)).orElse(SchedulerNames.DEFAULT);
+        if (!SchedulerNames.ALL.contains(scheduler)) {
             throw ApiException.invalid("scheduler", "Unknown scheduler '" + scheduler + "'; use one of "
-                    + String.join(", ", SCHEDULERS.stream().sorted().toList()) + ".");
+                    + String.join(", ", SchedulerNames.ALL) + ".");
         }
         String user = fields.text("user").orElse(null);
 

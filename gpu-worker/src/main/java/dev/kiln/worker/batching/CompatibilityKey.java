@@ -13,10 +13,11 @@ import java.util.Objects;
  * <p>Strength enters only through the schedule it implies, {@link #executedSteps()}: two jobs
  * with the same {@code steps}, {@code scheduler} and executed steps start at the same timestep and
  * step through the same timesteps, so strengths 0.70 and 0.71 at 20 steps (both 14 steps) batch
- * together. Text-to-image is strength 1.0, so it shares a key with full-strength image-to-image;
- * latent initialisation (pure noise or a noised input image) is per row in the pipeline.
+ * together. The {@link Mode} is part of the key because one pipeline call starts every row the same
+ * way: from noise (text-to-image) or from encoded input images (image-to-image).
  *
  * @param model model id as the catalog names it
+ * @param mode how the latents start
  * @param widthPixels output width
  * @param heightPixels output height
  * @param steps requested number of inference steps (sizes the scheduler's timestep table)
@@ -27,6 +28,7 @@ import java.util.Objects;
  */
 public record CompatibilityKey(
         String model,
+        Mode mode,
         int widthPixels,
         int heightPixels,
         int steps,
@@ -34,9 +36,18 @@ public record CompatibilityKey(
         String scheduler,
         boolean guided) {
 
+    /** How a run's latents start. */
+    public enum Mode {
+        /** From seeded noise. */
+        TEXT_TO_IMAGE,
+        /** From the encoded input image, noised to the strength's first timestep. */
+        IMAGE_TO_IMAGE
+    }
+
     /** Validates the key. */
     public CompatibilityKey {
         Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(scheduler, "scheduler");
         if (widthPixels < 1 || heightPixels < 1) {
             throw new IllegalArgumentException("size must be positive, was " + widthPixels + "x" + heightPixels);
@@ -58,6 +69,7 @@ public record CompatibilityKey(
      */
     public static CompatibilityKey of(
             String model,
+            Mode mode,
             int widthPixels,
             int heightPixels,
             int steps,
@@ -65,7 +77,7 @@ public record CompatibilityKey(
             String scheduler,
             double guidanceScale) {
         return new CompatibilityKey(
-                model, widthPixels, heightPixels, steps, executedSteps(steps, strength), scheduler,
+                model, mode, widthPixels, heightPixels, steps, executedSteps(steps, strength), scheduler,
                 isGuided(guidanceScale));
     }
 

@@ -82,11 +82,6 @@ public final class DynamicBatcher<J> implements AutoCloseable {
         return new Builder<>(policy, keyOf, imageCountOf);
     }
 
-    /** A builder for job types that implement {@link Batchable}. */
-    public static <J extends Batchable> Builder<J> forBatchable(BatchingPolicy policy) {
-        return new Builder<>(policy, Batchable::compatibilityKey, Batchable::imageCount);
-    }
-
     /** The policy this batcher applies. */
     public BatchingPolicy policy() {
         return policy;

@@ -3,9 +3,9 @@ package dev.kiln.worker.config;
 import dev.kiln.worker.batching.BatchingPolicy;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
-import io.smallrye.config.WithName;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -16,16 +16,15 @@ import java.util.Optional;
 @ConfigMapping(prefix = "kiln.worker")
 public interface WorkerConfig {
 
-    /**
-     * SD 1.5 ONNX model directory (diffusers/optimum layout). Unset: a tiny random model is generated
-     * into {@link #dataDir()} and every image is noise (a loud warning says so).
-     */
-    @WithName("model-dir")
+    /** SD 1.5 ONNX model directory (diffusers/optimum layout). Required: without it the worker never gets ready. */
     Optional<Path> modelDir();
 
-    /** Where a generated tiny model goes when {@link #modelDir()} is unset; default: a temp directory. */
-    @WithName("data-dir")
-    Optional<Path> dataDir();
+    /**
+     * Dev flag: serve a test-sized model (text hidden size below SD 1.5's 768), whose images are noise. Off in
+     * production, so a mis-mounted model volume cannot serve and charge for noise; the local run and tests set it.
+     */
+    @WithDefault("false")
+    boolean allowTestModel();
 
     /** {@code cpu} or {@code cuda}. */
     @WithDefault("cpu")
@@ -34,17 +33,14 @@ public interface WorkerConfig {
     Cuda cuda();
 
     /** ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose. */
-    @WithName("intra-op-threads")
     @WithDefault("0")
     int intraOpThreads();
 
     /** Images per VAE call (the VAE needs GBs of activations per 512x512 image). */
-    @WithName("vae-batch-images")
     @WithDefault("1")
     int vaeBatchImages();
 
     /** A job marked running this many times (each time a worker took it) is failed, refunded and dead-lettered. */
-    @WithName("max-attempts")
     @WithDefault("3")
     int maxAttempts();
 
@@ -56,7 +52,7 @@ public interface WorkerConfig {
 
     Retry retry();
 
-    Upload upload();
+    Settle settle();
 
     Liveness liveness();
 
@@ -67,37 +63,32 @@ public interface WorkerConfig {
     /** CUDA execution provider settings. */
     interface Cuda {
         /** CUDA device ordinal. */
-        @WithName("device-id")
         @WithDefault("0")
         int deviceId();
 
         /** Fail at start instead of falling back to CPU when CUDA is configured but unavailable. */
-        @WithName("require")
         @WithDefault("false")
         boolean require();
 
         /** ONNX Runtime CUDA arena limit in bytes; 0 = no limit. */
-        @WithName("mem-limit-bytes")
         @WithDefault("0")
         long memLimitBytes();
     }
 
     /** Maps onto {@link BatchingPolicy}; defaults are the batcher's documented ones. */
     interface Batching {
-        @WithName("max-batch-images")
         @WithDefault("" + BatchingPolicy.DEFAULT_MAX_BATCH_IMAGES)
         int maxBatchImages();
 
-        @WithName("max-wait-millis")
-        @WithDefault("" + BatchingPolicy.DEFAULT_MAX_WAIT_MILLIS)
-        long maxWaitMillis();
+        /** Longest a partial batch is held for compatible jobs, counted from its oldest job; 0 = never. */
+        @WithDefault("50ms")
+        Duration maxWait();
 
-        @WithName("max-queued-jobs")
         @WithDefault("" + BatchingPolicy.DEFAULT_MAX_QUEUED_JOBS)
         int maxQueuedJobs();
 
         default BatchingPolicy policy() {
-            return new BatchingPolicy(maxBatchImages(), maxWaitMillis(), maxQueuedJobs());
+            return new BatchingPolicy(maxBatchImages(), maxWait().toMillis(), maxQueuedJobs());
         }
     }
 
@@ -106,20 +97,17 @@ public interface WorkerConfig {
         String uri();
 
         /** Per-command and connect timeout. */
-        @WithName("timeout-millis")
-        @WithDefault("5000")
-        long timeoutMillis();
+        @WithDefault("5s")
+        Duration timeout();
     }
 
     interface S3 {
         @WithDefault("http://localhost:9000")
         String endpoint();
 
-        @WithName("access-key")
         @WithDefault("minioadmin")
         String accessKey();
 
-        @WithName("secret-key")
         @WithDefault("minioadmin")
         String secretKey();
 
@@ -130,43 +118,39 @@ public interface WorkerConfig {
         String region();
 
         /** Connect, read and write timeout of every S3 call. */
-        @WithName("timeout-millis")
-        @WithDefault("10000")
-        long timeoutMillis();
+        @WithDefault("10s")
+        Duration timeout();
     }
 
     /** Exponential backoff for retryable failures (Redis or S3 unreachable). */
     interface Retry {
         /** Tries per operation, the first included. */
-        @WithName("max-tries")
         @WithDefault("6")
         int maxTries();
 
-        @WithName("initial-backoff-millis")
-        @WithDefault("200")
-        long initialBackoffMillis();
+        /** First backoff, doubled per retry. */
+        @WithDefault("200ms")
+        Duration initialBackoff();
 
-        @WithName("max-backoff-millis")
-        @WithDefault("5000")
-        long maxBackoffMillis();
+        /** Backoff cap. */
+        @WithDefault("5s")
+        Duration maxBackoff();
     }
 
-    /** The stage that encodes PNGs, uploads them and settles jobs while the next batch runs. */
-    interface Upload {
+    /** The settle stage: encodes PNGs, uploads them and settles every finished job while the next batch runs. */
+    interface Settle {
         @WithDefault("2")
         int threads();
 
         /** Jobs handed to the stage and not yet settled; the inference loop waits beyond this. */
-        @WithName("max-pending-jobs")
         @WithDefault("32")
         int maxPendingJobs();
     }
 
     interface Liveness {
         /** The inference loop is stalled when its heartbeat is older than this while work is queued. */
-        @WithName("stall-millis")
-        @WithDefault("300000")
-        long stallMillis();
+        @WithDefault("5m")
+        Duration stall();
     }
 
     interface Warmup {
@@ -175,7 +159,6 @@ public interface WorkerConfig {
         boolean enabled();
 
         /** Side of the square warm-up image in pixels. */
-        @WithName("size-pixels")
         @WithDefault("64")
         int sizePixels();
 
@@ -188,8 +171,7 @@ public interface WorkerConfig {
          * Time to finish the batch in hand and settle it at shutdown; keep it below
          * {@code quarkus.shutdown.timeout}.
          */
-        @WithName("grace-millis")
-        @WithDefault("45000")
-        long graceMillis();
+        @WithDefault("45s")
+        Duration grace();
     }
 }

@@ -25,7 +25,7 @@ public class InferenceLiveness implements HealthCheck {
         this.state = state;
         this.loop = loop;
         this.queue = queue;
-        this.stallMillis = config.liveness().stallMillis();
+        this.stallMillis = config.liveness().stall().toMillis();
     }
 
     @Override

@@ -7,8 +7,8 @@ import dev.kiln.worker.health.WorkerState;
 import dev.kiln.worker.jobs.BatchRunner;
 import dev.kiln.worker.jobs.JobQueue;
 import dev.kiln.worker.jobs.QueuedJob;
-import dev.kiln.worker.jobs.UploadStage;
-import dev.kiln.worker.pipeline.DiffusionPipeline;
+import dev.kiln.worker.jobs.SettleStage;
+import dev.kiln.diffusion.DiffusionPipeline;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * batches from the batcher and runs them, beating a heartbeat the liveness check watches.
  *
  * <p>Shutdown (before the Kafka consumer is closed): stop admitting, leave queued jobs
- * unacknowledged for redelivery, finish the batch in hand, let the upload stage settle and
+ * unacknowledged for redelivery, finish the batch in hand, let the settle stage settle and
  * acknowledge it, so the consumer commits those offsets as it closes.
  */
 @ApplicationScoped
@@ -41,7 +41,7 @@ public class InferenceLoop {
     private final ModelLoader loader;
     private final JobQueue queue;
     private final BatchRunner runner;
-    private final UploadStage upload;
+    private final SettleStage settle;
     private final WorkerState state;
     private final WorkerConfig config;
     private volatile boolean abandonBatch;
@@ -50,12 +50,12 @@ public class InferenceLoop {
     private volatile DiffusionPipeline pipeline;
     private Thread thread;
 
-    public InferenceLoop(ModelLoader loader, JobQueue queue, BatchRunner runner, UploadStage upload,
+    public InferenceLoop(ModelLoader loader, JobQueue queue, BatchRunner runner, SettleStage settle,
                          WorkerState state, WorkerConfig config) {
         this.loader = loader;
         this.queue = queue;
         this.runner = runner;
-        this.upload = upload;
+        this.settle = settle;
         this.state = state;
         this.config = config;
     }
@@ -118,7 +118,7 @@ public class InferenceLoop {
             ModelLoader.Loaded loaded = loader.load();
             pipeline = loaded.pipeline();
             loader.warmUp(pipeline);
-            state.modelLoaded(loaded.modelDir() + (loaded.tiny() ? " (generated tiny model: images are noise)" : "")
+            state.modelLoaded(loaded.modelDir() + (loaded.testModel() ? " (test model: images are noise)" : "")
                     + " on " + config.device());
         } catch (RuntimeException | Error e) {
             LOG.error("model could not be loaded; this worker will never become ready", e);
@@ -156,13 +156,13 @@ public class InferenceLoop {
 
     /**
      * Stops taking batches, finishes (or, past 3/4 of the grace period, abandons) the batch in hand
-     * and waits for the upload stage to settle and ack its jobs. Runs once; later calls return at once.
+     * and waits for the settle stage to settle and ack its jobs. Runs once; later calls return at once.
      */
     private void drain() throws InterruptedException {
         if (!drained.compareAndSet(false, true)) {
             return;
         }
-        long graceMillis = config.shutdown().graceMillis();
+        long graceMillis = config.shutdown().grace().toMillis();
         long deadline = System.nanoTime() + graceMillis * 1_000_000L;
         List<QueuedJob> left = queue.batcher().shutdownNow();
         LOG.infof("shutting down: %d queued jobs left unacknowledged for redelivery; finishing the batch in hand",
@@ -175,8 +175,8 @@ public class InferenceLoop {
                 thread.join(Math.max(1, remainingMillis(deadline) / 2));
             }
         }
-        if (!upload.drain(Duration.ofMillis(Math.max(1, remainingMillis(deadline))))) {
-            LOG.warn("upload stage did not drain within the grace period; unsettled jobs are redelivered");
+        if (!settle.drain(Duration.ofMillis(Math.max(1, remainingMillis(deadline))))) {
+            LOG.warn("settle stage did not drain within the grace period; unsettled jobs are redelivered");
         }
         DiffusionPipeline p = pipeline;
         if (p != null && (thread == null || !thread.isAlive())) {

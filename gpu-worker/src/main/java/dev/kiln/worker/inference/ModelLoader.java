@@ -1,30 +1,31 @@
 package dev.kiln.worker.inference;
 
+import dev.kiln.diffusion.BatchSettings;
+import dev.kiln.diffusion.DiffusionPipeline;
+import dev.kiln.diffusion.GenerationRequest;
+import dev.kiln.diffusion.PipelineFactory;
+import dev.kiln.diffusion.PipelineOptions;
+import dev.kiln.diffusion.model.ExecutionConfig;
 import dev.kiln.worker.config.WorkerConfig;
-import dev.kiln.worker.pipeline.BatchSettings;
-import dev.kiln.worker.pipeline.DiffusionPipeline;
-import dev.kiln.worker.pipeline.GenerationRequest;
-import dev.kiln.worker.pipeline.PipelineFactory;
-import dev.kiln.worker.pipeline.PipelineOptions;
-import dev.kiln.worker.pipeline.model.ExecutionConfig;
-import dev.kiln.worker.pipeline.tiny.TinyModelGenerator;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.jboss.logging.Logger;
-
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.jboss.logging.Logger;
 
 /**
  * Opens the pipeline on {@code kiln.worker.model-dir} and the configured device, and warms it up.
- * Without a model directory it generates the pipeline's tiny random model (for local runs and
- * tests) and says loudly that every image will be noise.
+ *
+ * <p>The worker serves a real SD 1.5 export or refuses to start: a missing model directory is an error, and so is
+ * a test-sized model (a text encoder narrower than SD 1.5's 768, such as the repository's sd-tiny or the tools'
+ * generated models, whose images are noise) unless {@code kiln.worker.allow-test-model} is set, as the local run
+ * and the tests do. A worker that served noise would still charge for it.
  */
 @ApplicationScoped
 public class ModelLoader {
     private static final Logger LOG = Logger.getLogger(ModelLoader.class);
+
+    /** SD 1.5's CLIP ViT-L/14 text encoder width; anything narrower is a test model. */
+    static final int SD15_HIDDEN_SIZE = 768;
 
     private final WorkerConfig config;
 
@@ -32,19 +33,30 @@ public class ModelLoader {
         this.config = config;
     }
 
-    public record Loaded(DiffusionPipeline pipeline, Path modelDir, boolean tiny) {
+    /** A loaded pipeline and where it came from; {@code testModel} means its images are noise. */
+    public record Loaded(DiffusionPipeline pipeline, Path modelDir, boolean testModel) {
     }
 
     public Loaded load() {
-        boolean tiny = config.modelDir().isEmpty();
-        Path dir = config.modelDir().orElseGet(this::generateTinyModel);
+        Path dir = config.modelDir().orElseThrow(() -> new ModelRefusedException(
+                "kiln.worker.model-dir (KILN_WORKER_MODEL_DIR) is not set: point it at an SD 1.5 ONNX export"));
         ExecutionConfig execution = new ExecutionConfig(config.device(), config.cuda().require(),
                 config.cuda().deviceId(), config.cuda().memLimitBytes(), "kNextPowerOfTwo", "EXHAUSTIVE",
                 config.intraOpThreads());
         long t0 = System.nanoTime();
         DiffusionPipeline pipeline = PipelineFactory.open(dir, execution, new PipelineOptions(config.vaeBatchImages()));
+        boolean testModel = pipeline.models().facts().hiddenSize() < SD15_HIDDEN_SIZE;
+        if (testModel && !config.allowTestModel()) {
+            pipeline.close();
+            throw new ModelRefusedException("model " + dir + " is a test model (text hidden size "
+                    + pipeline.models().facts().hiddenSize() + " < " + SD15_HIDDEN_SIZE
+                    + "): its images are noise; set kiln.worker.allow-test-model=true only for local runs and tests");
+        }
+        if (testModel) {
+            LOG.warnf("kiln.worker.allow-test-model is set and %s is a TEST MODEL: every image is NOISE", dir);
+        }
         LOG.infof("model %s loaded on %s in %d ms", dir, config.device(), (System.nanoTime() - t0) / 1_000_000);
-        return new Loaded(pipeline, dir, tiny);
+        return new Loaded(pipeline, dir, testModel);
     }
 
     /** One small guided text-to-image run, so the first real batch does not pay for lazy set-up. */
@@ -58,28 +70,5 @@ public class ModelLoader {
                 List.of(GenerationRequest.textToImage("warm-up", 7.5, 1, 0L)));
         LOG.infof("warm-up (%dx%d, %d steps) took %d ms", size, size, config.warmup().steps(),
                 (System.nanoTime() - t0) / 1_000_000);
-    }
-
-    private Path generateTinyModel() {
-        try {
-            Path base = config.dataDir().isPresent()
-                    ? Files.createDirectories(config.dataDir().get())
-                    : Files.createTempDirectory("kiln-worker-");
-            Path dir = base.resolve("tiny-model");
-            if (!Files.exists(dir.resolve("model_index.json"))) {
-                TinyModelGenerator.generate(dir, TinyModelGenerator.Spec.defaults());
-            }
-            LOG.warn("""
-
-                    ****************************************************************************
-                    *  kiln.worker.model-dir is not set: running a GENERATED TINY RANDOM MODEL  *
-                    *  from %s
-                    *  Every image this worker produces is NOISE. Set kiln.worker.model-dir     *
-                    *  (KILN_WORKER_MODEL_DIR) to an SD 1.5 ONNX export for real images.        *
-                    ****************************************************************************""".formatted(dir));
-            return dir;
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not generate the tiny model", e);
-        }
     }
 }

@@ -8,13 +8,13 @@ import dev.kiln.worker.batching.CompatibilityKey;
 import dev.kiln.worker.config.WorkerConfig;
 import dev.kiln.worker.health.WorkerState;
 import dev.kiln.worker.metrics.WorkerMetrics;
-import dev.kiln.worker.pipeline.BatchSettings;
-import dev.kiln.worker.pipeline.DiffusionPipeline;
-import dev.kiln.worker.pipeline.GeneratedImage;
-import dev.kiln.worker.pipeline.GenerationRequest;
-import dev.kiln.worker.pipeline.GenerationResult;
-import dev.kiln.worker.pipeline.image.ImageDecoder;
-import dev.kiln.worker.pipeline.image.RgbImage;
+import dev.kiln.diffusion.BatchSettings;
+import dev.kiln.diffusion.DiffusionPipeline;
+import dev.kiln.diffusion.GeneratedImage;
+import dev.kiln.diffusion.GenerationRequest;
+import dev.kiln.diffusion.GenerationResult;
+import dev.kiln.diffusion.image.ImageDecoder;
+import dev.kiln.diffusion.image.RgbImage;
 import dev.kiln.worker.storage.MissingObjectException;
 import dev.kiln.worker.storage.ObjectStore;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -32,7 +32,7 @@ import java.util.function.BooleanSupplier;
  * Runs one batch on the inference thread: takes each job (markRunning: skips terminal ones —
  * canceled, already done by another delivery — and dead-letters jobs started too often), reads
  * img2img inputs, makes one pipeline call for the whole batch and hands the images to the
- * {@link UploadStage}. A failing batch of several jobs is retried job by job, so one bad job fails
+ * {@link SettleStage}, the one exit for finished jobs. A failing batch of several jobs is retried job by job, so one bad job fails
  * alone and its batch-mates still succeed.
  */
 @ApplicationScoped
@@ -40,17 +40,17 @@ public class BatchRunner {
     private static final Logger LOG = Logger.getLogger(BatchRunner.class);
 
     private final JobSettler settler;
-    private final UploadStage upload;
+    private final SettleStage settle;
     private final ObjectStore store;
     private final WorkerMetrics metrics;
     private final WorkerState state;
     private final Retrier retrier;
     private final int maxAttempts;
 
-    public BatchRunner(JobSettler settler, UploadStage upload, ObjectStore store, WorkerMetrics metrics,
+    public BatchRunner(JobSettler settler, SettleStage settle, ObjectStore store, WorkerMetrics metrics,
                        WorkerState state, WorkerConfig config) {
         this.settler = settler;
-        this.upload = upload;
+        this.settle = settle;
         this.store = store;
         this.metrics = metrics;
         this.state = state;
@@ -94,7 +94,7 @@ public class BatchRunner {
         List<QueuedJob> started = new ArrayList<>(jobs.size());
         for (QueuedJob job : jobs) {
             if (job.pastDeadline(System.currentTimeMillis())) {
-                upload.expire(job);
+                settle.expire(job);
                 continue;
             }
             MarkRunningResult taken;
@@ -108,11 +108,11 @@ public class BatchRunner {
                 continue;
             }
             switch (taken.outcome()) {
-                case TERMINAL -> settler.skip(job, "already " + taken.status().wire());
-                case MISSING -> settler.skip(job, "no job record (never submitted, or expired from Redis)");
+                case TERMINAL -> settle.skip(job, "already " + taken.status().wire());
+                case MISSING -> settle.skip(job, "no job record (never submitted, or expired from Redis)");
                 case RUNNING -> {
                     if (taken.attempts() > maxAttempts) {
-                        settler.deadLetter(job, taken.attempts());
+                        settle.deadLetter(job, taken.attempts());
                     } else {
                         metrics.recordStartDelay(System.currentTimeMillis() - job.spec().createdAtMillis());
                         started.add(job);
@@ -131,18 +131,18 @@ public class BatchRunner {
             bytes = retrier.call("read_input", "read input " + key, () -> store.get(key));
         } catch (MissingObjectException e) {
             metrics.failure("input_missing");
-            upload.fail(job, ErrorCodes.INVALID_IMAGE, "input image unavailable: " + e.getMessage());
+            settle.fail(job, ErrorCodes.INVALID_IMAGE, "input image unavailable: " + e.getMessage());
             return null;
         } catch (Exception e) {
             metrics.failure("storage");
-            upload.fail(job, ErrorCodes.BACKEND_UNAVAILABLE, "could not read the input image: " + e.getMessage());
+            settle.fail(job, ErrorCodes.BACKEND_UNAVAILABLE, "could not read the input image: " + e.getMessage());
             return null;
         }
         try {
             return ImageDecoder.decode(bytes);
         } catch (IOException | RuntimeException e) {
             metrics.failure("invalid_image");
-            upload.fail(job, ErrorCodes.INVALID_IMAGE, "input image could not be decoded: " + e.getMessage());
+            settle.fail(job, ErrorCodes.INVALID_IMAGE, "input image could not be decoded: " + e.getMessage());
             return null;
         }
     }
@@ -169,7 +169,7 @@ public class BatchRunner {
                 return;
             }
             for (QueuedJob job : jobs) {
-                upload.expire(job);
+                settle.expire(job);
             }
             return;
         } catch (RuntimeException e) {
@@ -182,7 +182,7 @@ public class BatchRunner {
             }
             LOG.errorf(e, "job %s failed in the pipeline", jobs.get(0).jobId());
             metrics.failure("pipeline");
-            upload.fail(jobs.get(0), ErrorCodes.JOB_FAILED, "image generation failed: " + e.getMessage());
+            settle.fail(jobs.get(0), ErrorCodes.JOB_FAILED, "image generation failed: " + e.getMessage());
             return;
         }
         metrics.recordStage("inference", System.nanoTime() - t0);
@@ -196,7 +196,7 @@ public class BatchRunner {
             for (int i = 0; i < job.spec().n(); i++) {
                 produced.addAll(result.images(next++));
             }
-            upload.publish(job, produced);
+            settle.publish(job, produced);
         }
     }
 

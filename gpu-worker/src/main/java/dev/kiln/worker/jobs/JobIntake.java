@@ -65,7 +65,7 @@ public class JobIntake {
         }
         CompatibilityKey key;
         try {
-            key = JobKeys.of(spec);
+            key = BatchKeys.of(spec);
         } catch (IllegalArgumentException e) {
             metrics.failure("invalid_spec");
             QueuedJob job = new QueuedJob(spec, message, null);

@@ -17,13 +17,13 @@ public class JobQueue {
 
     private final DynamicBatcher<QueuedJob> batcher;
 
-    public JobQueue(WorkerConfig config, WorkerMetrics metrics, UploadStage upload) {
+    public JobQueue(WorkerConfig config, WorkerMetrics metrics, SettleStage settle) {
         this.batcher = DynamicBatcher.builder(config.batching().policy(), QueuedJob::key, j -> j.spec().n())
                 // A wall-clock comparison: cheap enough for the batcher's lock. Cancellation is checked
                 // against the job record (markRunning) when the batch starts.
                 .dropDeadJobs(job -> job.pastDeadline(System.currentTimeMillis()), job -> {
                     try {
-                        upload.expire(job);
+                        settle.expire(job);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         LOG.warnf("interrupted while expiring job %s; left for redelivery", job.jobId());

@@ -10,7 +10,7 @@ import org.eclipse.microprofile.reactive.messaging.Message;
  *
  * @param spec    the parsed record value
  * @param message the Kafka record, acked (or nacked to the dead-letter topic) exactly once
- * @param key     batching key; see {@link JobKeys}
+ * @param key     batching key; see {@link BatchKeys}
  */
 public record QueuedJob(JobSpec spec, Message<String> message, CompatibilityKey key) {
 

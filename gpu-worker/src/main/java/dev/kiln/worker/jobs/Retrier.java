@@ -68,7 +68,7 @@ public final class Retrier {
 
     /** A sleeping retrier with the {@code kiln.worker.retry.*} bounds that reports each retry. */
     public static Retrier sleeping(WorkerConfig.Retry config, Listener listener) {
-        return new Retrier(config.maxTries(), config.initialBackoffMillis(), config.maxBackoffMillis(),
+        return new Retrier(config.maxTries(), config.initialBackoff().toMillis(), config.maxBackoff().toMillis(),
                 Thread::sleep, listener);
     }
 

@@ -27,8 +27,8 @@ public class WorkerRedis {
     private final Duration timeout;
 
     public WorkerRedis(WorkerConfig config) {
-        this.timeout = Duration.ofMillis(config.redis().timeoutMillis());
-        this.client = RedisConnections.client(config.redis().uri(), config.redis().timeoutMillis());
+        this.timeout = config.redis().timeout();
+        this.client = RedisConnections.client(config.redis().uri(), timeout.toMillis());
         // Lettuce reconnects on its own; connecting lazily would only hide a wrong URI until the first job.
         this.connection = client.connect();
         ScriptRunner scripts = new ScriptRunner(connection.async());

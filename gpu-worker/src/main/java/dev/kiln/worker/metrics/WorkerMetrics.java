@@ -3,7 +3,7 @@ package dev.kiln.worker.metrics;
 import dev.kiln.worker.batching.BatchTrigger;
 import dev.kiln.worker.batching.BatchingListener;
 import dev.kiln.worker.batching.CompatibilityKey;
-import dev.kiln.worker.pipeline.StageTimings;
+import dev.kiln.diffusion.StageTimings;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;

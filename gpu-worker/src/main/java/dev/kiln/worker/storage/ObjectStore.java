@@ -31,7 +31,7 @@ public class ObjectStore {
 
     public ObjectStore(WorkerConfig config) {
         WorkerConfig.S3 s3 = config.s3();
-        long t = s3.timeoutMillis();
+        long t = s3.timeout().toMillis();
         this.client = MinioClient.builder()
                 .endpoint(s3.endpoint())
                 .credentials(s3.accessKey(), s3.secretKey())

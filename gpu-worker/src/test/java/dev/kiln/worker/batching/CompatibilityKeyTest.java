@@ -10,14 +10,14 @@ class CompatibilityKeyTest {
     @Test
     void strengthsImplyingTheSameStartStepAreCompatible() {
         // int(20 * 0.70) = 14 = int(20 * 0.74)
-        assertThat(CompatibilityKey.of("sd", 512, 512, 20, 0.70, "pndm", 7.5))
-                .isEqualTo(CompatibilityKey.of("sd", 512, 512, 20, 0.74, "pndm", 7.5));
+        assertThat(CompatibilityKey.of("sd", CompatibilityKey.Mode.IMAGE_TO_IMAGE, 512, 512, 20, 0.70, "pndm", 7.5))
+                .isEqualTo(CompatibilityKey.of("sd", CompatibilityKey.Mode.IMAGE_TO_IMAGE, 512, 512, 20, 0.74, "pndm", 7.5));
     }
 
     @Test
     void strengthsImplyingDifferentStartStepsAreNotCompatible() {
-        assertThat(CompatibilityKey.of("sd", 512, 512, 20, 0.70, "pndm", 7.5))
-                .isNotEqualTo(CompatibilityKey.of("sd", 512, 512, 20, 0.75, "pndm", 7.5));
+        assertThat(CompatibilityKey.of("sd", CompatibilityKey.Mode.IMAGE_TO_IMAGE, 512, 512, 20, 0.70, "pndm", 7.5))
+                .isNotEqualTo(CompatibilityKey.of("sd", CompatibilityKey.Mode.IMAGE_TO_IMAGE, 512, 512, 20, 0.75, "pndm", 7.5));
     }
 
     @Test
@@ -51,32 +51,32 @@ class CompatibilityKeyTest {
 
     @Test
     void guidanceScalesAboveOneShareAKey() {
-        assertThat(CompatibilityKey.of("sd", 512, 512, 20, 0.75, "pndm", 7.5))
-                .isEqualTo(CompatibilityKey.of("sd", 512, 512, 20, 0.75, "pndm", 3.0));
+        assertThat(CompatibilityKey.of("sd", CompatibilityKey.Mode.IMAGE_TO_IMAGE, 512, 512, 20, 0.75, "pndm", 7.5))
+                .isEqualTo(CompatibilityKey.of("sd", CompatibilityKey.Mode.IMAGE_TO_IMAGE, 512, 512, 20, 0.75, "pndm", 3.0));
     }
 
     @Test
     void guidanceOnAndOffDoNotShareAKey() {
-        CompatibilityKey unguided = CompatibilityKey.of("sd", 512, 512, 20, 0.75, "pndm", 1.0);
+        CompatibilityKey unguided = CompatibilityKey.of("sd", CompatibilityKey.Mode.IMAGE_TO_IMAGE, 512, 512, 20, 0.75, "pndm", 1.0);
         assertThat(unguided.guided()).isFalse();
-        assertThat(unguided).isNotEqualTo(CompatibilityKey.of("sd", 512, 512, 20, 0.75, "pndm", 1.5));
+        assertThat(unguided).isNotEqualTo(CompatibilityKey.of("sd", CompatibilityKey.Mode.IMAGE_TO_IMAGE, 512, 512, 20, 0.75, "pndm", 1.5));
     }
 
     @Test
     void differentSchedulersDoNotShareAKey() {
-        assertThat(CompatibilityKey.of("sd", 512, 512, 20, 0.75, "pndm", 7.5))
-                .isNotEqualTo(CompatibilityKey.of("sd", 512, 512, 20, 0.75, "ddim", 7.5));
+        assertThat(CompatibilityKey.of("sd", CompatibilityKey.Mode.IMAGE_TO_IMAGE, 512, 512, 20, 0.75, "pndm", 7.5))
+                .isNotEqualTo(CompatibilityKey.of("sd", CompatibilityKey.Mode.IMAGE_TO_IMAGE, 512, 512, 20, 0.75, "ddim", 7.5));
     }
 
     @Test
     void differentSizesDoNotShareAKey() {
-        assertThat(CompatibilityKey.of("sd", 512, 512, 20, 0.75, "pndm", 7.5))
-                .isNotEqualTo(CompatibilityKey.of("sd", 512, 768, 20, 0.75, "pndm", 7.5));
+        assertThat(CompatibilityKey.of("sd", CompatibilityKey.Mode.IMAGE_TO_IMAGE, 512, 512, 20, 0.75, "pndm", 7.5))
+                .isNotEqualTo(CompatibilityKey.of("sd", CompatibilityKey.Mode.IMAGE_TO_IMAGE, 512, 768, 20, 0.75, "pndm", 7.5));
     }
 
     @Test
     void rejectsExecutedStepsBeyondSteps() {
-        assertThatThrownBy(() -> new CompatibilityKey("sd", 512, 512, 20, 21, "pndm", true))
+        assertThatThrownBy(() -> new CompatibilityKey("sd", CompatibilityKey.Mode.IMAGE_TO_IMAGE, 512, 512, 20, 21, "pndm", true))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -12,8 +12,7 @@ import org.junit.jupiter.api.Test;
 class DynamicBatcherBackPressureTest {
 
     private final ManualClock clock = new ManualClock();
-    private final DynamicBatcher<TestJob> batcher = DynamicBatcher
-            .<TestJob>forBatchable(new BatchingPolicy(8, 50, 2))
+    private final DynamicBatcher<TestJob> batcher = TestJob.batcher(new BatchingPolicy(8, 50, 2))
             .nanoClock(clock)
             .build();
 
@@ -59,8 +58,7 @@ class DynamicBatcherBackPressureTest {
 
     @Test
     void droppingADeadJobFreesRoomForABlockedProducer() throws Exception {
-        DynamicBatcher<TestJob> dropping = DynamicBatcher
-                .<TestJob>forBatchable(new BatchingPolicy(8, 50, 1))
+        DynamicBatcher<TestJob> dropping = TestJob.batcher(new BatchingPolicy(8, 50, 1))
                 .nanoClock(clock)
                 .dropDeadJobs(job -> job.id() == 1, job -> { })
                 .build();

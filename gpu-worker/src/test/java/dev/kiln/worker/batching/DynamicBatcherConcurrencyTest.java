@@ -27,8 +27,7 @@ class DynamicBatcherConcurrencyTest {
         Map<Integer, AtomicInteger> seen = new ConcurrentHashMap<>();
         List<String> violations = java.util.Collections.synchronizedList(new ArrayList<>());
         BatchingPolicy policy = new BatchingPolicy(8, 1, 16);
-        DynamicBatcher<TestJob> batcher = DynamicBatcher
-                .<TestJob>forBatchable(policy)
+        DynamicBatcher<TestJob> batcher = TestJob.batcher(policy)
                 // Every seventh job is "canceled" so the drop path races with producers too.
                 .dropDeadJobs(job -> job.id() % 7 == 0, job -> count(seen, job))
                 .build();

@@ -18,8 +18,7 @@ class DynamicBatcherDeadJobsTest {
     private final Set<Integer> canceled = ConcurrentHashMap.newKeySet();
     private final Map<Integer, Long> deadlineNanos = new ConcurrentHashMap<>();
     private final List<Integer> dropped = new CopyOnWriteArrayList<>();
-    private final DynamicBatcher<TestJob> batcher = DynamicBatcher
-            .<TestJob>forBatchable(new BatchingPolicy(8, 50, 64))
+    private final DynamicBatcher<TestJob> batcher = TestJob.batcher(new BatchingPolicy(8, 50, 64))
             .nanoClock(clock)
             .dropDeadJobs(this::isDead, job -> dropped.add(job.id()))
             .build();
@@ -91,8 +90,7 @@ class DynamicBatcherDeadJobsTest {
 
     @Test
     void keepsAJobWhosePredicateThrows() throws Exception {
-        DynamicBatcher<TestJob> broken = DynamicBatcher
-                .<TestJob>forBatchable(new BatchingPolicy(8, 0, 64))
+        DynamicBatcher<TestJob> broken = TestJob.batcher(new BatchingPolicy(8, 0, 64))
                 .nanoClock(clock)
                 .dropDeadJobs(job -> { throw new IllegalStateException("boom"); }, job -> dropped.add(job.id()))
                 .build();

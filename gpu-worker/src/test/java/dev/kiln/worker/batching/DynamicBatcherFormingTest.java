@@ -18,8 +18,7 @@ class DynamicBatcherFormingTest {
     private static final Duration POLL = Duration.ZERO;
 
     private final ManualClock clock = new ManualClock();
-    private final DynamicBatcher<TestJob> batcher = DynamicBatcher
-            .<TestJob>forBatchable(new BatchingPolicy(8, 50, 64))
+    private final DynamicBatcher<TestJob> batcher = TestJob.batcher(new BatchingPolicy(8, 50, 64))
             .nanoClock(clock)
             .build();
 
@@ -138,7 +137,7 @@ class DynamicBatcherFormingTest {
 
     @Test
     void zeroMaxWaitDispatchesWhateverIsCompatibleAtOnce() throws Exception {
-        DynamicBatcher<TestJob> eager = DynamicBatcher.<TestJob>forBatchable(new BatchingPolicy(8, 0, 64))
+        DynamicBatcher<TestJob> eager = TestJob.batcher(new BatchingPolicy(8, 0, 64))
                 .nanoClock(clock).build();
         eager.offer(a(1, 1));
         eager.offer(b(2, 1));
@@ -162,7 +161,7 @@ class DynamicBatcherFormingTest {
 
     @Test
     void releasesAPartialBatchWhileBlockedOnTheSystemClock() throws Exception {
-        DynamicBatcher<TestJob> realTime = DynamicBatcher.<TestJob>forBatchable(new BatchingPolicy(8, 1, 64))
+        DynamicBatcher<TestJob> realTime = TestJob.batcher(new BatchingPolicy(8, 1, 64))
                 .build();
         realTime.offer(a(1, 1));
 

@@ -15,8 +15,7 @@ class DynamicBatcherListenerTest {
     private final List<String> batches = new CopyOnWriteArrayList<>();
     private final List<Long> waitsNanos = new CopyOnWriteArrayList<>();
     private final List<Long> droppedWaitsNanos = new CopyOnWriteArrayList<>();
-    private final DynamicBatcher<TestJob> batcher = DynamicBatcher
-            .<TestJob>forBatchable(new BatchingPolicy(8, 50, 64))
+    private final DynamicBatcher<TestJob> batcher = TestJob.batcher(new BatchingPolicy(8, 50, 64))
             .nanoClock(clock)
             .dropDeadJobs(job -> job.id() == 99, job -> { })
             .listener(new BatchingListener() {
@@ -72,8 +71,7 @@ class DynamicBatcherListenerTest {
 
     @Test
     void aThrowingListenerDoesNotLoseTheBatch() throws Exception {
-        DynamicBatcher<TestJob> withBrokenListener = DynamicBatcher
-                .<TestJob>forBatchable(new BatchingPolicy(8, 0, 64))
+        DynamicBatcher<TestJob> withBrokenListener = TestJob.batcher(new BatchingPolicy(8, 0, 64))
                 .nanoClock(clock)
                 .listener(new BatchingListener() {
                     @Override

@@ -15,8 +15,7 @@ import org.junit.jupiter.api.Test;
 class DynamicBatcherShutdownTest {
 
     private final ManualClock clock = new ManualClock();
-    private final DynamicBatcher<TestJob> batcher = DynamicBatcher
-            .<TestJob>forBatchable(new BatchingPolicy(8, 50, 2))
+    private final DynamicBatcher<TestJob> batcher = TestJob.batcher(new BatchingPolicy(8, 50, 2))
             .nanoClock(clock)
             .build();
 

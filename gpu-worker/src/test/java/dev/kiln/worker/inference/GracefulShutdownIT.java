@@ -1,5 +1,6 @@
 package dev.kiln.worker.inference;
 
+import dev.kiln.diffusion.ReferenceData;
 import dev.kiln.common.jobs.JobSpec;
 import dev.kiln.common.jobs.JobStatus;
 import dev.kiln.common.storage.S3Keys;
@@ -59,9 +60,10 @@ class GracefulShutdownIT {
         try {
             String account = kiln.newAccount();
             long now = System.currentTimeMillis();
-            // ~10 s on the tiny model with one thread: long enough to be in hand when SIGTERM arrives.
+            // ~10 s on the sd-tiny model with one thread (~175 ms per step for 4 guided images at 128x128):
+            // long enough to be in hand when SIGTERM arrives, well inside the grace period.
             JobSpec slow = new JobSpec(JobSpec.SCHEMA_VERSION, KilnFixture.newJobId(), account,
-                    JobSpec.MODE_TXT2IMG, "sd-1.5", "a red fox", null, 4, 1536, 1536, 999, 7.5, null, 1, "pndm",
+                    JobSpec.MODE_TXT2IMG, "sd-1.5", "a red fox", null, 4, 128, 128, 60, 7.5, null, 1, "pndm",
                     null, now, now + 600_000);
             kiln.submit(slow);
             CompletableFuture<String> done = kiln.whenDone(slow.jobId());
@@ -100,10 +102,11 @@ class GracefulShutdownIT {
         command.addAll(List.of(
                 "-Dquarkus.http.port=0",
                 "-Dquarkus.log.console.json.enabled=false",
-                "-Dkiln.worker.data-dir=" + workDir.toAbsolutePath(),
+                "-Dkiln.worker.model-dir=" + ReferenceData.sdTinyModel().toAbsolutePath(),
+                "-Dkiln.worker.allow-test-model=true",
                 "-Dkiln.worker.intra-op-threads=1",
                 "-Dkiln.worker.batching.max-batch-images=4",
-                "-Dkiln.worker.shutdown.grace-millis=" + GRACE_MILLIS,
+                "-Dkiln.worker.shutdown.grace=" + GRACE_MILLIS + "ms",
                 "-jar", JAR.toAbsolutePath().toString()));
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }

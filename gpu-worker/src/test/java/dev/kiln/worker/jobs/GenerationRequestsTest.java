@@ -1,7 +1,7 @@
 package dev.kiln.worker.jobs;
 
 import dev.kiln.common.jobs.JobSpec;
-import dev.kiln.worker.pipeline.GenerationRequest;
+import dev.kiln.diffusion.GenerationRequest;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

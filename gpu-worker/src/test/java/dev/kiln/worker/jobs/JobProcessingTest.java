@@ -38,7 +38,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The worker service end to end on real Kafka, Redis and S3 (dev stack) with the generated tiny
+ * The worker service end to end on real Kafka, Redis and S3 (dev stack) with the sd-tiny test
  * model on CPU: a job published on kiln.jobs.v1 is run, its PNGs stored, its wallet settled.
  */
 @QuarkusTest
@@ -272,7 +272,7 @@ class JobProcessingTest {
                 .until(() -> http.send(get, HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
 
         String body = http.send(get, HttpResponse.BodyHandlers.ofString()).body();
-        assertThat(body).contains("\"model\"").contains("generated tiny model");
+        assertThat(body).contains("\"model\"").contains("test model: images are noise");
     }
 
     @Test
@@ -305,10 +305,10 @@ class JobProcessingTest {
     void expiresAndRefundsARunningBatchWhoseDeadlinePassesBetweenSteps() throws Exception {
         String account = kiln.newAccount();
         long now = System.currentTimeMillis();
-        // 4 images x 999 steps at 2048x2048 run for ~20 s on the tiny model (1 CPU thread); the deadline
+        // 4 images x 999 steps at 128x128 run for minutes on the sd-tiny model (1 CPU thread); the deadline
         // passes a few seconds in, well after the batch started (a full batch is released at once).
         JobSpec slow = new JobSpec(JobSpec.SCHEMA_VERSION, KilnFixture.newJobId(), account, JobSpec.MODE_TXT2IMG,
-                "sd-1.5", "a red fox", null, 4, 2048, 2048, 999, 7.5, null, 30, "pndm", null, now, now + 6_000);
+                "sd-1.5", "a red fox", null, 4, 128, 128, 999, 7.5, null, 30, "pndm", null, now, now + 6_000);
         kiln.submit(slow);
 
         assertThat(runToTheEnd(slow)).isEqualTo("expired");

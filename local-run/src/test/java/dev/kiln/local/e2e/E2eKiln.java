@@ -87,13 +87,13 @@ public final class E2eKiln implements AutoCloseable {
                         "kiln.api.wait.default-seconds", "120"))
                 .withWorkerSettings(Map.of(
                         // Wide enough that jobs fetched in one poll but handed over one by one still meet in a batch.
-                        "kiln.worker.batching.max-wait-millis", "300",
+                        "kiln.worker.batching.max-wait", "300ms",
                         "kiln.worker.batching.max-batch-images", "8",
                         // A SIGKILLed worker's partitions move to the restarted one after this, not Kafka's 45 s.
                         "mp.messaging.incoming.jobs-in.session.timeout.ms", "10000",
                         "kiln.worker.warmup.size-pixels", "32",
                         "kiln.worker.warmup.steps", "1",
-                        "kiln.worker.shutdown.grace-millis", "10000",
+                        "kiln.worker.shutdown.grace", "10s",
                         "quarkus.shutdown.timeout", "15s"));
         return new E2eKiln(LocalKiln.start(options, 0));
     }

@@ -1,0 +1,55 @@
+package dev.kiln.worker.inference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.kiln.diffusion.ReferenceData;
+import dev.kiln.worker.config.WorkerConfig;
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ModelLoaderTest {
+
+    private static ModelLoader loader(Map<String, String> properties) {
+        SmallRyeConfig config = new SmallRyeConfigBuilder()
+                .withMapping(WorkerConfig.class)
+                // Quarkus's own duration syntax ("50ms", "5s"), as the application reads it.
+                .withConverter(Duration.class, 200, new DurationConverter())
+                .withDefaultValues(Map.of("kiln.worker.intra-op-threads", "1"))
+                .withDefaultValues(properties)
+                .build();
+        return new ModelLoader(config.getConfigMapping(WorkerConfig.class));
+    }
+
+    @Test
+    void refusesToLoadWithoutAModelDirectory() {
+        assertThatThrownBy(() -> loader(Map.of()).load())
+                .isInstanceOf(ModelRefusedException.class)
+                .hasMessageContaining("kiln.worker.model-dir");
+    }
+
+    @Test
+    void refusesATestModelWithoutTheDevFlag() {
+        String dir = ReferenceData.sdTinyModel().toString();
+
+        assertThatThrownBy(() -> loader(Map.of("kiln.worker.model-dir", dir)).load())
+                .isInstanceOf(ModelRefusedException.class)
+                .hasMessageContaining("test model")
+                .hasMessageContaining("kiln.worker.allow-test-model");
+    }
+
+    @Test
+    void servesATestModelWhenTheDevFlagIsSet() {
+        String dir = ReferenceData.sdTinyModel().toString();
+
+        ModelLoader.Loaded loaded = loader(Map.of("kiln.worker.model-dir", dir,
+                "kiln.worker.allow-test-model", "true")).load();
+        try (var pipeline = loaded.pipeline()) {
+            assertThat(loaded.testModel()).isTrue();
+        }
+    }
+}

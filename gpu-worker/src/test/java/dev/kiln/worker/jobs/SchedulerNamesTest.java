@@ -1,0 +1,15 @@
+package dev.kiln.worker.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kiln.common.jobs.SchedulerNames;
+import dev.kiln.diffusion.scheduler.Schedulers;
+import org.junit.jupiter.api.Test;
+
+class SchedulerNamesTest {
+
+    @Test
+    void theLibraryRunsExactlyTheSchedulersTheJobContractNames() {
+        assertThat(Schedulers.NAMES).containsExactlyElementsOf(SchedulerNames.ALL);
+    }
+}
