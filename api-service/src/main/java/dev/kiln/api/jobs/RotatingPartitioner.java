@@ -17,7 +17,8 @@ import java.util.function.LongSupplier;
  *
  * <p>Why not the record key (the job id): hashing scatters the few records of one produce request
  * over every partition, and the broker pays per partition batch (Kafka's sticky partitioner, which
- * keeps them together, cut the CPU of a submission by 13 %; docs/benchmarks.md, API). Why not the
+ * keeps them together, cut the CPU of a submission by 13 %;
+ * docs/decisions/2026-12-03-rotating-partitioner.md). Why not the
  * sticky partitioner:
  * it stays on a partition until {@code batch.size} bytes (about 27 specs) went to it, so at low load
  * 27 consecutive jobs would queue on one GPU worker while the others idle. Turning every millisecond

@@ -28,7 +28,7 @@ public final class RedisKeys {
     }
 
     // A loop, not a regex: every key of a submission is checked, and a Matcher per key was a visible
-    // share of the event loop's time per submission (docs/benchmarks.md).
+    // share of the event loop's time per submission (docs/decisions/2026-12-03-cheaper-submit-script-and-parsing.md).
     private static boolean isId(String id, boolean underscoreAllowed) {
         if (id == null || id.isEmpty() || id.length() > MAX_ID_LENGTH) {
             return false;

@@ -10,7 +10,8 @@ import java.net.SocketException;
  * Plain sockets with Nagle's algorithm off. OkHttp (under the MinIO SDK) leaves TCP_NODELAY unset and
  * writes a PUT as a full 8 KiB Okio segment followed by the remainder; Nagle then holds that remainder
  * until the server ACKs the first write, which a delayed-ACK server does only after ~40 ms. Every
- * small PNG (worker outputs, API inputs) paid that (S3 put p50 55 ms before, 12-20 ms after on a loaded machine; docs/benchmarks.md).
+ * small PNG (worker outputs, API inputs) paid that (S3 put p50 55 ms before, 12-20 ms after on a loaded 2-vCPU host;
+ * docs/decisions/2026-11-25-s3-clients-without-nagle.md).
  */
 public final class NoDelaySocketFactory extends SocketFactory {
 
