@@ -1,5 +1,6 @@
 package dev.kiln.deploy;
 
+import java.util.stream.Collectors;
 import static dev.kiln.deploy.render.Rendering.API;
 import static dev.kiln.deploy.render.Rendering.WORKER;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -165,7 +166,7 @@ class DeploymentManifestsTest {
     for (App app : App.values()) {
       Set<String> known = AppConfig.knownPropertyNames(app).stream()
           .map(AppConfig::envForm)
-          .collect(java.util.stream.Collectors.toSet());
+          .collect(Collectors.toSet());
       PodEnv env = new PodEnv(rendering, rendering.appContainer(app.component));
       for (PodEnv.Entry entry : env.entries().values()) {
         if (JVM_ENV.contains(entry.name())) {

@@ -1,5 +1,6 @@
 package dev.kiln.diffusion;
 
+import java.util.Arrays;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import dev.kiln.diffusion.image.ImageResizer;
@@ -283,7 +284,7 @@ public final class DiffusionPipeline implements AutoCloseable {
                 int outChannels = (int) encoded.shape()[1];
                 if (encoded.shape()[2] != latentHeight || encoded.shape()[3] != latentWidth
                         || (outChannels != channels && outChannels != 2 * channels)) {
-                    throw new IllegalStateException("VAE encoder returned " + java.util.Arrays.toString(encoded.shape())
+                    throw new IllegalStateException("VAE encoder returned " + Arrays.toString(encoded.shape())
                             + ", expected " + channels + " or " + (2 * channels) + " channels at "
                             + latentHeight + "x" + latentWidth);
                 }

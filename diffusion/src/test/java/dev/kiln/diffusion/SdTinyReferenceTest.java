@@ -1,5 +1,6 @@
 package dev.kiln.diffusion;
 
+import dev.kiln.diffusion.model.StableDiffusionModels;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.diffusion.image.ImageDecoder;
@@ -64,7 +65,7 @@ class SdTinyReferenceTest {
 
     @Test
     void readsTheTinyModelsShapesFromTheGraphs() {
-        dev.kiln.diffusion.model.StableDiffusionModels.Facts facts = pipeline.models().facts();
+        StableDiffusionModels.Facts facts = pipeline.models().facts();
         assertThat(facts.hiddenSize()).isEqualTo(32);
         assertThat(facts.latentChannels()).isEqualTo(4);
         assertThat(facts.vaeScaleFactor()).isEqualTo(8);

@@ -1,5 +1,6 @@
 package dev.kiln.diffusion;
 
+import java.util.Arrays;
 import dev.kiln.diffusion.image.RgbImage;
 import dev.kiln.diffusion.scheduler.Schedulers;
 import dev.kiln.diffusion.tiny.TinyModelGenerator;
@@ -190,7 +191,7 @@ class TinyPipelineTest {
                 List.of(new GenerationRequest("a red fox", null, 7.5, 1, 1, gradient(64, 48), null))).timings();
         assertThat(timings.textEncoderNanos()).isPositive();
         assertThat(timings.vaeEncodeNanos()).isPositive();
-        assertThat(java.util.Arrays.stream(timings.unetStepNanos()).min().orElseThrow()).isPositive();
+        assertThat(Arrays.stream(timings.unetStepNanos()).min().orElseThrow()).isPositive();
         assertThat(timings.vaeDecodeNanos()).isPositive();
         assertThat(timings.onnxNanos()).isLessThanOrEqualTo(timings.totalNanos());
     }

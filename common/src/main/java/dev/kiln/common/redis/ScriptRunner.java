@@ -1,5 +1,6 @@
 package dev.kiln.common.redis;
 
+import java.nio.charset.StandardCharsets;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisAsyncCommands;
@@ -55,7 +56,7 @@ public final class ScriptRunner {
         }
         Object v = reply.get(i);
         if (v instanceof byte[] bytes) {
-            return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+            return new String(bytes, StandardCharsets.UTF_8);
         }
         return v.toString();
     }

@@ -1,5 +1,7 @@
 package dev.kiln.common.jobs;
 
+import java.util.Arrays;
+import java.util.concurrent.CompletionStage;
 import dev.kiln.common.redis.KilnScripts;
 import dev.kiln.common.redis.RedisConnections;
 import dev.kiln.common.redis.RedisKeys;
@@ -87,7 +89,7 @@ class JobCompleterTest {
                 RedisKeys.rateLimit(account, "req", "kh"), RedisKeys.rateLimit(account, "img", "kh"),
                 RedisKeys.job(account, jobId), RedisKeys.ledger(account), RedisKeys.idempotency(account, "none")};
         if (trackEnqueue) {
-            keys = java.util.Arrays.copyOf(keys, 8);
+            keys = Arrays.copyOf(keys, 8);
             keys[7] = RedisKeys.enqueuePending(account);
         }
         List<Object> reply = scripts.run(KilnScripts.SUBMIT, keys, jobId, Integer.toString(n), Long.toString(PRICE),
@@ -105,7 +107,7 @@ class JobCompleterTest {
         return Long.parseLong(redis.hget(RedisKeys.account(account), "reserved_micros"));
     }
 
-    private <T> T await(java.util.concurrent.CompletionStage<T> stage) throws Exception {
+    private <T> T await(CompletionStage<T> stage) throws Exception {
         return stage.toCompletableFuture().get(5, TimeUnit.SECONDS);
     }
 

@@ -11,6 +11,7 @@ import dev.kiln.devstack.s3.Buckets;
 import dev.kiln.devstack.s3.S3ProxyServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,8 +24,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Function;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * The processes flavour: Kafka, Redis and s3proxy as child processes of this JVM.
@@ -33,7 +32,7 @@ import java.util.logging.Logger;
  */
 public final class ProcessDevStack implements DevStack {
 
-    private static final Logger LOG = Logger.getLogger(ProcessDevStack.class.getName());
+    private static final System.Logger LOG = System.getLogger(ProcessDevStack.class.getName());
     private static final int START_ATTEMPTS = 3;
 
     private final DevStackConfig config;
@@ -215,7 +214,7 @@ public final class ProcessDevStack implements DevStack {
                 } else {
                     first.addSuppressed(e);
                 }
-                LOG.warning("service in " + serviceDir + " exited while starting (attempt " + attempt + " of "
+                LOG.log(Level.WARNING, "service in " + serviceDir + " exited while starting (attempt " + attempt + " of "
                         + START_ATTEMPTS + "): " + e.getMessage());
                 deleteRecursively(serviceDir);
             }

@@ -1,5 +1,10 @@
 package dev.kiln.diffusion.model;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.Collections;
+import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
@@ -19,14 +24,14 @@ import java.util.Optional;
  */
 public final class OnnxModel implements AutoCloseable {
 
-    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     private final Path file;
     private final OrtSession session;
     private final Map<String, TensorSpec> inputs;
     private final Map<String, TensorSpec> outputs;
-    private final java.util.concurrent.atomic.LongAdder runNanos = new java.util.concurrent.atomic.LongAdder();
-    private final java.util.concurrent.atomic.LongAdder runCpuNanos = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder runNanos = new LongAdder();
+    private final LongAdder runCpuNanos = new LongAdder();
 
     private OnnxModel(Path file, OrtSession session) throws OrtException {
         this.file = file;
@@ -82,7 +87,7 @@ public final class OnnxModel implements AutoCloseable {
     public FloatOutput runForFloats(Map<String, OnnxTensor> feed, String outputName) throws OrtException {
         long start = System.nanoTime();
         long cpuStart = THREADS.getCurrentThreadCpuTime();
-        OrtSession.Result run = session.run(feed, java.util.Set.of(outputName));
+        OrtSession.Result run = session.run(feed, Set.of(outputName));
         runCpuNanos.add(THREADS.getCurrentThreadCpuTime() - cpuStart);
         runNanos.add(System.nanoTime() - start);
         try (OrtSession.Result result = run) {
@@ -119,7 +124,7 @@ public final class OnnxModel implements AutoCloseable {
                 specs.put(info.getName(), new TensorSpec(info.getName(), tensor.type, tensor.getShape()));
             }
         }
-        return java.util.Collections.unmodifiableMap(specs);
+        return Collections.unmodifiableMap(specs);
     }
 
     @Override

@@ -1,5 +1,8 @@
 package dev.kiln.diffusion.model;
 
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashSet;
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
@@ -92,7 +95,7 @@ public final class StableDiffusionModels implements AutoCloseable {
             TensorSpec sample = unet.requireInput("sample");
             TensorSpec timestep = unet.requireInput("timestep");
             TensorSpec hidden = unet.requireInput("encoder_hidden_states");
-            Set<String> extra = new java.util.HashSet<>(unet.inputs().keySet());
+            Set<String> extra = new HashSet<>(unet.inputs().keySet());
             extra.removeAll(Set.of("sample", "timestep", "encoder_hidden_states"));
             if (!extra.isEmpty()) {
                 throw new ModelLoadException(unet.file() + " has inputs " + extra
@@ -150,7 +153,7 @@ public final class StableDiffusionModels implements AutoCloseable {
     private static OnnxModel open(OrtEnvironment env, String file, ModelDirectory dir,
                                   ExecutionProviders.Selection selection, String what) {
         try (OrtSession.SessionOptions options = selection.sessionOptions().get()) {
-            return OnnxModel.open(env, java.nio.file.Path.of(file), options);
+            return OnnxModel.open(env, Path.of(file), options);
         }
     }
 
@@ -160,7 +163,7 @@ public final class StableDiffusionModels implements AutoCloseable {
             OnnxModel.FloatOutput out = textEncoder.runForFloats(Map.of(idsInput, input), hiddenOutput);
             if (out.shape().length != 3) {
                 throw new ModelLoadException(textEncoder.file() + " last_hidden_state should be [batch, seq, hidden], is "
-                        + java.util.Arrays.toString(out.shape()));
+                        + Arrays.toString(out.shape()));
             }
             return (int) out.shape()[2];
         }
@@ -215,7 +218,7 @@ public final class StableDiffusionModels implements AutoCloseable {
             tShape = new long[0];
         } else if (facts.timestepPerRow()) {
             t = new float[rows];
-            java.util.Arrays.fill(t, (float) timestep);
+            Arrays.fill(t, (float) timestep);
             tShape = new long[]{rows};
         } else {
             t = new float[]{(float) timestep};

@@ -1,5 +1,7 @@
 package dev.kiln.diffusion.scheduler;
 
+import java.util.Arrays;
+
 /**
  * diffusers 0.21.4's {@code DPMSolverMultistepScheduler} with its defaults — DPM-Solver++ 2M:
  * {@code solver_order=2}, {@code algorithm_type="dpmsolver++"}, {@code solver_type="midpoint"},
@@ -59,7 +61,7 @@ final class DpmSolverMultistepScheduler implements Scheduler {
     public SchedulerRun start(int steps, double strength) {
         double[] full = Timesteps.toDouble(fullTimesteps(steps));
         int start = Timesteps.img2imgStart(steps, strength);
-        double[] run = java.util.Arrays.copyOfRange(full, Math.min(start, full.length), full.length);
+        double[] run = Arrays.copyOfRange(full, Math.min(start, full.length), full.length);
         Timesteps.requireSomeSteps(run.length, name(), steps, strength);
         return new Run(full, run);
     }

@@ -1,5 +1,6 @@
 package dev.kiln.diffusion.scheduler;
 
+import java.util.Arrays;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;
@@ -57,7 +58,7 @@ final class PndmScheduler implements Scheduler {
     public SchedulerRun start(int steps, double strength) {
         int[] full = fullTimesteps(steps);
         int start = Timesteps.img2imgStart(steps, strength);
-        int[] run = java.util.Arrays.copyOfRange(full, start, full.length);
+        int[] run = Arrays.copyOfRange(full, start, full.length);
         Timesteps.requireSomeSteps(run.length, name(), steps, strength);
         return new Run(Timesteps.toDouble(run), config.numTrainTimesteps() / steps);
     }

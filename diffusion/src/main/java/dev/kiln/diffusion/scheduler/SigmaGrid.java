@@ -1,5 +1,7 @@
 package dev.kiln.diffusion.scheduler;
 
+import java.util.Arrays;
+
 /**
  * The inference grid of the k-diffusion style schedulers (Euler, Euler ancestral, LMS) in
  * diffusers 0.21.4: "linspace" timesteps, float32 sigmas interpolated at them with a trailing
@@ -83,7 +85,7 @@ final class SigmaGrid {
     /** The run's executed timesteps: the grid from img2img's start index on. */
     double[] runTimesteps(int steps, double strength, String scheduler) {
         int start = Timesteps.img2imgStart(steps, strength);
-        double[] run = java.util.Arrays.copyOfRange(timesteps, start, timesteps.length);
+        double[] run = Arrays.copyOfRange(timesteps, start, timesteps.length);
         Timesteps.requireSomeSteps(run.length, scheduler, steps, strength);
         return run;
     }

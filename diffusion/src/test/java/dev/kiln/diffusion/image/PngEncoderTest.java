@@ -1,5 +1,10 @@
 package dev.kiln.diffusion.image;
 
+import java.awt.image.BufferedImage;
+import java.nio.charset.StandardCharsets;
+import java.util.SplittableRandom;
+import javax.imageio.ImageIO;
+import org.assertj.core.api.Assertions;
 import dev.kiln.diffusion.image.PngEncoder.Filter;
 import dev.kiln.diffusion.image.PngEncoder.Settings;
 import dev.kiln.diffusion.image.PngEncoder.Strategy;
@@ -22,7 +27,7 @@ class PngEncoderTest {
     /** Gradient rows with noisy patches: deflate finds matches that would cross band borders. */
     private static RgbImage mixedImage(int width, int height) {
         byte[] rgb = new byte[width * height * 3];
-        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        SplittableRandom random = new SplittableRandom(7);
         for (int y = 0; y < height; y++) {
             for (int x = 0; x < width; x++) {
                 int p = (y * width + x) * 3;
@@ -50,7 +55,7 @@ class PngEncoderTest {
             byte[] data = new byte[length];
             buffer.get(data);
             buffer.getInt();
-            if (new String(type, java.nio.charset.StandardCharsets.US_ASCII).equals("IDAT")) {
+            if (new String(type, StandardCharsets.US_ASCII).equals("IDAT")) {
                 return data;
             }
         }
@@ -123,7 +128,7 @@ class PngEncoderTest {
     @Test
     void combinedAdler32EqualsTheAdler32OfTheConcatenation() {
         byte[] data = new byte[200_000];
-        new java.util.SplittableRandom(3).nextBytes(data);
+        new SplittableRandom(3).nextBytes(data);
         for (int split : new int[]{0, 1, 65_521, 100_000, 199_999}) {
             Adler32 a = new Adler32();
             a.update(data, 0, split);
@@ -158,7 +163,7 @@ class PngEncoderTest {
 
     private static RgbImage noisyImage(int width, int height) {
         byte[] rgb = new byte[width * height * 3];
-        java.util.SplittableRandom random = new java.util.SplittableRandom(1);
+        SplittableRandom random = new SplittableRandom(1);
         for (int i = 0; i < rgb.length; i++) {
             rgb[i] = (byte) random.nextInt(256);
         }
@@ -184,12 +189,12 @@ class PngEncoderTest {
 
     @Test
     void decoderCompositesTransparentPixelsOntoWhite() throws IOException {
-        java.awt.image.BufferedImage argb = new java.awt.image.BufferedImage(2, 1,
-                java.awt.image.BufferedImage.TYPE_INT_ARGB);
+        BufferedImage argb = new BufferedImage(2, 1,
+                BufferedImage.TYPE_INT_ARGB);
         argb.setRGB(0, 0, 0x00000000);
         argb.setRGB(1, 0, 0xff102030);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        javax.imageio.ImageIO.write(argb, "png", out);
+        ImageIO.write(argb, "png", out);
         RgbImage rgb = ImageDecoder.decode(out.toByteArray());
         assertThat(rgb.sample(0, 0, 0)).isEqualTo(255);
         assertThat(rgb.sample(1, 0, 2)).isEqualTo(0x30);
@@ -197,7 +202,7 @@ class PngEncoderTest {
 
     @Test
     void decoderRejectsBytesThatAreNoImage() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ImageDecoder.decode(new byte[]{1, 2, 3}))
+        Assertions.assertThatThrownBy(() -> ImageDecoder.decode(new byte[]{1, 2, 3}))
                 .isInstanceOf(IOException.class);
     }
 }

@@ -1,5 +1,6 @@
 package dev.kiln.diffusion.model;
 
+import java.io.IOException;
 import dev.kiln.diffusion.BatchSettings;
 import dev.kiln.diffusion.DiffusionPipeline;
 import dev.kiln.diffusion.GeneratedImage;
@@ -41,7 +42,7 @@ class ModelVariantsTest {
     }
 
     @Test
-    void keepsTheUnetWeightsInAnExternalDataFile() throws java.io.IOException {
+    void keepsTheUnetWeightsInAnExternalDataFile() throws IOException {
         Path unet = TinyModels.directory(Spec.defaults()).resolve("unet");
         ai.onnx.proto.OnnxMl.ModelProto model = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(
                 Files.readAllBytes(unet.resolve("model.onnx")));

@@ -1,5 +1,6 @@
 package dev.kiln.diffusion.scheduler;
 
+import java.util.Arrays;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -20,7 +21,7 @@ class Img2imgSchedulerTest {
 
         double[] run = Schedulers.create(name, SD15).start(10, 0.5).timesteps();
 
-        assertThat(run).containsExactly(java.util.Arrays.copyOfRange(full, 5, 10));
+        assertThat(run).containsExactly(Arrays.copyOfRange(full, 5, 10));
     }
 
     @Test

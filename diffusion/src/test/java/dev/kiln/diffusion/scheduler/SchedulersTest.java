@@ -1,5 +1,6 @@
 package dev.kiln.diffusion.scheduler;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -64,7 +65,7 @@ class SchedulersTest {
 
     @Test
     void rejectsPredictionTypesOtherThanEpsilon() {
-        assertThatThrownBy(() -> SchedulerConfig.fromJson(new com.fasterxml.jackson.databind.ObjectMapper()
+        assertThatThrownBy(() -> SchedulerConfig.fromJson(new ObjectMapper()
                 .readTree("{\"prediction_type\": \"v_prediction\"}")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("v_prediction");

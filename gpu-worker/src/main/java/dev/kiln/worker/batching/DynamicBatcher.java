@@ -1,5 +1,6 @@
 package dev.kiln.worker.batching;
 
+import org.jboss.logging.Logger;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -45,7 +46,7 @@ import java.util.function.ToIntFunction;
  */
 public final class DynamicBatcher<J> implements AutoCloseable {
 
-    private static final System.Logger LOG = System.getLogger(DynamicBatcher.class.getName());
+    private static final Logger LOG = Logger.getLogger(DynamicBatcher.class);
 
     private final BatchingPolicy policy;
     private final Function<? super J, CompatibilityKey> keyOf;
@@ -330,7 +331,7 @@ public final class DynamicBatcher<J> implements AutoCloseable {
             return isDead.test(job);
         } catch (RuntimeException e) {
             // A broken predicate must not wedge the loop; running a job beats losing it.
-            LOG.log(System.Logger.Level.WARNING, "dead-job predicate failed; keeping job " + job, e);
+            LOG.warnf(e, "dead-job predicate failed; keeping job %s", job);
             return false;
         }
     }
@@ -392,12 +393,12 @@ public final class DynamicBatcher<J> implements AutoCloseable {
             try {
                 listener.jobDropped(nowNanos - entry.acceptedNanos);
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "batching listener failed", e);
+                LOG.warn("batching listener failed", e);
             }
             try {
                 onDropped.accept(entry.job);
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.ERROR, "drop callback failed for job " + entry.job, e);
+                LOG.errorf(e, "drop callback failed for job %s", entry.job);
             }
         }
     }
@@ -409,7 +410,7 @@ public final class DynamicBatcher<J> implements AutoCloseable {
             }
             listener.batchReleased(batch.key(), batch.jobs().size(), batch.imageCount(), batch.trigger());
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "batching listener failed", e);
+            LOG.warn("batching listener failed", e);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.kiln.worker.jobs;
 
+import java.io.IOException;
 import dev.kiln.worker.config.WorkerConfig;
 import dev.kiln.worker.storage.StorageUnavailableException;
 import io.lettuce.core.RedisException;
@@ -121,7 +122,7 @@ public final class Retrier {
         return cause instanceof RedisException
                 || cause instanceof StorageUnavailableException
                 || cause instanceof TimeoutException
-                || cause instanceof java.io.IOException;
+                || cause instanceof IOException;
     }
 
     static Throwable unwrap(Throwable failure) {

@@ -1,5 +1,6 @@
 package dev.kiln.worker.batching;
 
+import java.util.Collections;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -25,7 +26,7 @@ class DynamicBatcherConcurrencyTest {
     @Test
     void concurrentProducersNeverLoseOrDuplicateAJob() throws Exception {
         Map<Integer, AtomicInteger> seen = new ConcurrentHashMap<>();
-        List<String> violations = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<String> violations = Collections.synchronizedList(new ArrayList<>());
         BatchingPolicy policy = new BatchingPolicy(8, 1, 16);
         DynamicBatcher<TestJob> batcher = TestJob.batcher(policy)
                 // Every seventh job is "canceled" so the drop path races with producers too.

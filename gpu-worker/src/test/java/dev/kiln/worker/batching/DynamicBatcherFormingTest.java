@@ -1,5 +1,6 @@
 package dev.kiln.worker.batching;
 
+import java.util.Optional;
 import static dev.kiln.worker.batching.TestJob.a;
 import static dev.kiln.worker.batching.TestJob.b;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -147,7 +148,7 @@ class DynamicBatcherFormingTest {
 
     @Test
     void returnsEarlyWhenTheBatchFillsWhileTheLoopWaits() throws Exception {
-        CompletableFuture<java.util.Optional<Batch<TestJob>>> waiting =
+        CompletableFuture<Optional<Batch<TestJob>>> waiting =
                 CompletableFuture.supplyAsync(() -> unchecked(() -> batcher.nextBatch(Duration.ofHours(1))));
         offerAll(a(1, 4));
         offerAll(a(2, 4));

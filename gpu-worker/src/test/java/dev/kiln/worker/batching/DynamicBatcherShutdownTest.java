@@ -1,5 +1,6 @@
 package dev.kiln.worker.batching;
 
+import java.util.Optional;
 import static dev.kiln.worker.batching.DynamicBatcherFormingTest.ids;
 import static dev.kiln.worker.batching.DynamicBatcherFormingTest.unchecked;
 import static dev.kiln.worker.batching.TestJob.a;
@@ -63,7 +64,7 @@ class DynamicBatcherShutdownTest {
     @Test
     void closeWakesALoopWaitingForABatchToFill() throws Exception {
         batcher.offer(a(1, 1));
-        CompletableFuture<java.util.Optional<Batch<TestJob>>> waiting =
+        CompletableFuture<Optional<Batch<TestJob>>> waiting =
                 CompletableFuture.supplyAsync(() -> unchecked(() -> batcher.nextBatch(Duration.ofHours(1))));
 
         batcher.close();

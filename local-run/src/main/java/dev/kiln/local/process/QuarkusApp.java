@@ -1,5 +1,6 @@
 package dev.kiln.local.process;
 
+import java.nio.file.attribute.PosixFilePermissions;
 import dev.kiln.devstack.process.ChildProcess;
 import dev.kiln.devstack.process.JavaCommand;
 import dev.kiln.devstack.process.LoopbackPorts;
@@ -202,7 +203,7 @@ public final class QuarkusApp {
         }
         // Holds the admin token and key pepper of a throwaway local system; keep it owner-only anyway.
         try {
-            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
         } catch (UnsupportedOperationException e) {
             // Not a POSIX file system: permissions stay as created.
         }

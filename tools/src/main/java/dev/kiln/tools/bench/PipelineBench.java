@@ -1,5 +1,7 @@
 package dev.kiln.tools.bench;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import dev.kiln.diffusion.BatchSettings;
 import dev.kiln.diffusion.DiffusionPipeline;
 import dev.kiln.diffusion.GeneratedImage;
@@ -148,7 +150,7 @@ public final class PipelineBench {
     }
 
     private static final int FIT_STEPS = 2;
-    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     /** Mean {outside-ORT thread CPU, ORT thread CPU} in ns of a batch of {@code size} at {@code steps}. */
     private static double[] outsideCpu(DiffusionPipeline pipeline, Settings settings, int size, int steps) {

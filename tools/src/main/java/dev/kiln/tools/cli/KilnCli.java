@@ -1,5 +1,7 @@
 package dev.kiln.tools.cli;
 
+import java.io.IOException;
+import java.util.Arrays;
 import dev.kiln.diffusion.BatchSettings;
 import dev.kiln.diffusion.DiffusionPipeline;
 import dev.kiln.diffusion.GeneratedImage;
@@ -172,7 +174,7 @@ public final class KilnCli {
         }
     }
 
-    static void writeFloatImages(Path file, List<GeneratedImage> images) throws java.io.IOException {
+    static void writeFloatImages(Path file, List<GeneratedImage> images) throws IOException {
         GeneratedImage first = images.get(0);
         int size = first.rgb().length;
         float[] data = new float[images.size() * size];
@@ -197,7 +199,7 @@ public final class KilnCli {
             if (json.length() > 1) {
                 json.append(",\n ");
             }
-            json.append(java.util.Arrays.toString(tokenizer.encode(prompt)));
+            json.append(Arrays.toString(tokenizer.encode(prompt)));
         }
         out.println(json.append("]"));
     }
