@@ -96,6 +96,8 @@ class DeploymentManifestsTest {
         .anyMatch(t -> GPU_RESOURCE.equals(t.getKey()) && "Exists".equals(t.getOperator())
             && (t.getEffect() == null || "NoSchedule".equals(t.getEffect())));
     assertThat(new PodEnv(rendering, worker).value("KILN_WORKER_DEVICE")).isEqualTo("cuda");
+    assertThat(new PodEnv(rendering, worker).value("KILN_WORKER_CUDA_REQUIRE"))
+        .as("a GPU worker refuses to start on CPU instead of silently falling back").isEqualTo("true");
   }
 
   @ParameterizedTest(name = "{0}")

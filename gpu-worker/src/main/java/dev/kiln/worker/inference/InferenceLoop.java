@@ -5,13 +5,16 @@ import dev.kiln.worker.batching.DynamicBatcher;
 import dev.kiln.worker.config.WorkerConfig;
 import dev.kiln.worker.health.WorkerState;
 import dev.kiln.worker.jobs.BatchRunner;
+import dev.kiln.worker.jobs.JobIntake;
 import dev.kiln.worker.jobs.JobQueue;
 import dev.kiln.worker.jobs.QueuedJob;
 import dev.kiln.worker.jobs.SettleStage;
 import dev.kiln.diffusion.DiffusionPipeline;
 import io.quarkus.runtime.LaunchMode;
+import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.smallrye.reactive.messaging.ChannelRegistry;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -26,8 +29,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The one thread that owns the GPU: loads and warms the model (readiness waits for it), then takes
- * batches from the batcher and runs them, beating a heartbeat the liveness check watches.
+ * The one thread that owns the GPU: loads and warms the model (readiness waits for it), then resumes the
+ * Kafka channel (paused and unsubscribed until then) and runs batches from the batcher, beating a heartbeat
+ * the liveness check watches. A model that cannot be served ends the process.
  *
  * <p>Shutdown (before the Kafka consumer is closed): stop admitting, leave queued jobs
  * unacknowledged for redelivery, finish the batch in hand, let the settle stage settle and
@@ -37,6 +41,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public class InferenceLoop {
     private static final Logger LOG = Logger.getLogger(InferenceLoop.class);
     private static final Duration POLL = Duration.ofSeconds(1);
+    private static final int EXIT_MODEL_FAILED = 3;
 
     private final ModelLoader loader;
     private final JobQueue queue;
@@ -44,6 +49,7 @@ public class InferenceLoop {
     private final SettleStage settle;
     private final WorkerState state;
     private final WorkerConfig config;
+    private final ChannelRegistry channels;
     private volatile boolean abandonBatch;
     private final AtomicBoolean drained = new AtomicBoolean();
     private final AtomicBoolean stopSignalled = new AtomicBoolean();
@@ -51,13 +57,14 @@ public class InferenceLoop {
     private Thread thread;
 
     public InferenceLoop(ModelLoader loader, JobQueue queue, BatchRunner runner, SettleStage settle,
-                         WorkerState state, WorkerConfig config) {
+                         WorkerState state, WorkerConfig config, ChannelRegistry channels) {
         this.loader = loader;
         this.queue = queue;
         this.runner = runner;
         this.settle = settle;
         this.state = state;
         this.config = config;
+        this.channels = channels;
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -121,10 +128,18 @@ public class InferenceLoop {
             state.modelLoaded(loaded.modelDir() + (loaded.testModel() ? " (test model: images are noise)" : "")
                     + " on " + config.device());
         } catch (RuntimeException | Error e) {
-            LOG.error("model could not be loaded; this worker will never become ready", e);
             state.modelFailed(e.toString());
+            if (LaunchMode.current() == LaunchMode.NORMAL) {
+                // Exit rather than linger unready: the orchestrator restarts the pod and shows why.
+                LOG.error("model could not be loaded; exiting", e);
+                Quarkus.asyncExit(EXIT_MODEL_FAILED);
+            } else {
+                LOG.error("model could not be loaded; this worker will never become ready", e);
+            }
             return;
         }
+        channels.getPausable(JobIntake.CHANNEL).resume();
+        LOG.info("model warm: consuming jobs");
         DynamicBatcher<QueuedJob> batcher = queue.batcher();
         try {
             while (!batcher.isTerminated()) {

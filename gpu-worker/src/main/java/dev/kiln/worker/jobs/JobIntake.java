@@ -33,6 +33,9 @@ import java.util.concurrent.Executors;
  */
 @ApplicationScoped
 public class JobIntake {
+    /** The SmallRye channel mapped to {@code kiln.jobs.v1} in application.properties. */
+    public static final String CHANNEL = "jobs-in";
+
     private static final Logger LOG = Logger.getLogger(JobIntake.class);
     private static final Duration PUT_SLICE = Duration.ofSeconds(5);
 
@@ -52,7 +55,7 @@ public class JobIntake {
         this.metrics = metrics;
     }
 
-    @Incoming("jobs-in")
+    @Incoming(CHANNEL)
     public CompletionStage<Void> receive(Message<String> message) {
         JobSpec spec;
         try {
