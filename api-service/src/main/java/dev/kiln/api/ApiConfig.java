@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
@@ -19,11 +20,9 @@ public interface ApiConfig {
     S3 s3();
 
     /** Bearer token of the admin API; when absent the admin API answers 401 to everyone. */
-    @WithName("admin-token")
     Optional<String> adminToken();
 
     /** Secret mixed into stored key hashes: HMAC-SHA256(pepper, key). Required. */
-    @WithName("key-pepper")
     String keyPepper();
 
     /** Synchronous waiting ({@code kiln.api.wait.*}). */
@@ -39,24 +38,36 @@ public interface ApiConfig {
     /** Sweeper of jobs that were admitted but never reached Kafka ({@code kiln.api.reconcile.*}). */
     Reconcile reconcile();
 
-    /** Model catalog by id: {@code kiln.api.models."sd-1.5".price-micros-per-image}. */
+    /**
+     * Model catalog by id:
+     * {@code kiln.api.models."runwayml/stable-diffusion-v1-5-img2img".price-micros-per-image}.
+     */
     Map<String, Model> models();
 
+    /**
+     * Other names a request may use for a catalog model ({@code kiln.api.model-aliases."dall-e-3"=<model id>}):
+     * OpenAI's model names, so that unmodified clients work, and Kiln's short {@code sd-1.5}.
+     */
+    Map<String, String> modelAliases();
+
     /** Model used when a request names none. */
-    @WithName("default-model")
-    @WithDefault("sd-1.5")
+    @WithDefault("runwayml/stable-diffusion-v1-5-img2img")
     String defaultModel();
+
+    /** Output encodings ({@code kiln.api.output.*}). */
+    Output output();
+
+    /** Input image decoding ({@code kiln.api.decode.*}). */
+    Decode decode();
 
     /** Rate tiers by name: {@code kiln.api.tiers.free.requests-per-minute}. */
     Map<String, Tier> tiers();
 
     /** Tier applied when an account's or key's tier is not configured. */
-    @WithName("default-tier")
     @WithDefault("free")
     String defaultTier();
 
     /** Fee kept at top-up, in basis points of the gross amount (500 = 5 %), rounded up to a whole micro. */
-    @WithName("top-up-fee-basis-points")
     @WithDefault("500")
     int topUpFeeBasisPoints();
 
@@ -66,9 +77,8 @@ public interface ApiConfig {
         String uri();
 
         /** Per-command and connect timeout. */
-        @WithName("timeout-millis")
-        @WithDefault("2000")
-        long timeoutMillis();
+        @WithDefault("2s")
+        Duration timeout();
     }
 
     interface S3 {
@@ -76,11 +86,9 @@ public interface ApiConfig {
         @WithDefault("http://localhost:9000")
         String endpoint();
 
-        @WithName("access-key")
         @WithDefault("minioadmin")
         String accessKey();
 
-        @WithName("secret-key")
         @WithDefault("minioadmin")
         String secretKey();
 
@@ -92,144 +100,126 @@ public interface ApiConfig {
         String region();
 
         /** Lifetime of presigned GET URLs returned as {@code url}. */
-        @WithName("presign-expiry-seconds")
         @WithDefault("3600")
         int presignExpirySeconds();
 
         /** Connect/read/write timeout of S3 calls. */
-        @WithName("timeout-millis")
-        @WithDefault("10000")
-        long timeoutMillis();
+        @WithDefault("10s")
+        Duration timeout();
 
         /** Threads for blocking S3 reads done on behalf of waiting requests (b64_json). */
-        @WithName("io-threads")
         @WithDefault("8")
         int ioThreads();
 
         /** Queued S3 reads beyond which requests get 503. */
-        @WithName("io-queue")
         @WithDefault("1000")
         int ioQueue();
     }
 
     interface Wait {
-        /** How long a synchronous call waits for its job when the client sends no {@code Prefer: wait=N}. */
-        @WithName("default-seconds")
-        @WithDefault("60")
+        /**
+         * How long a synchronous call waits for its job when the client sends no {@code Prefer: wait=N};
+         * past it the call answers 504 {@code job_timeout} (the job keeps running and can be polled).
+         */
+        @WithDefault("300")
         int defaultSeconds();
 
         /** Upper bound of {@code Prefer: wait=N}. */
-        @WithName("max-seconds")
         @WithDefault("300")
         int maxSeconds();
 
-        /** Synchronous callers waiting at once per instance; beyond it calls answer 202 at once. */
-        @WithName("max-waiters")
+        /** Synchronous callers waiting at once per instance; beyond it calls answer 503 before anything is charged. */
         @WithDefault("10000")
         int maxWaiters();
     }
 
     interface Queue {
         /** Consumer lag (records) of the worker group above which submissions get 503 before reserving. */
-        @WithName("max-lag")
         @WithDefault("10000")
         long maxLag();
 
         /** How often the cached lag is refreshed. */
-        @WithName("lag-refresh-millis")
-        @WithDefault("2000")
-        long lagRefreshMillis();
+        @WithDefault("2s")
+        Duration lagRefresh();
 
         /** Timeout of each Kafka admin call. */
-        @WithName("admin-timeout-millis")
-        @WithDefault("3000")
-        long adminTimeoutMillis();
+        @WithDefault("3s")
+        Duration adminTimeout();
 
         @WithDefault("kiln.jobs.v1")
         String topic();
 
-        @WithName("consumer-group")
         @WithDefault("kiln-gpu-workers")
         String consumerGroup();
 
         /** Bound on waiting for Kafka to acknowledge a job record. */
-        @WithName("enqueue-timeout-millis")
-        @WithDefault("10000")
-        long enqueueTimeoutMillis();
+        @WithDefault("10s")
+        Duration enqueueTimeout();
     }
 
     interface Limits {
-        @WithName("max-prompt-chars")
         @WithDefault("4000")
         int maxPromptChars();
 
-        @WithName("max-n")
         @WithDefault("10")
         int maxN();
 
-        @WithName("min-side-px")
         @WithDefault("64")
         int minSidePx();
 
-        @WithName("max-side-px")
         @WithDefault("1024")
         int maxSidePx();
 
         /** Largest accepted input image, decoded bytes (4 MiB). */
-        @WithName("max-image-bytes")
         @WithDefault("4194304")
         int maxImageBytes();
 
         /** Largest accepted input image side. */
-        @WithName("max-image-side-px")
         @WithDefault("2048")
         int maxImageSidePx();
 
-        @WithName("min-steps")
         @WithDefault("1")
         int minSteps();
 
-        @WithName("max-steps")
         @WithDefault("100")
         int maxSteps();
 
-        @WithName("default-steps")
         @WithDefault("30")
         int defaultSteps();
 
-        @WithName("max-guidance-scale")
         @WithDefault("30")
         double maxGuidanceScale();
 
-        @WithName("default-guidance-scale")
         @WithDefault("7.5")
         double defaultGuidanceScale();
 
-        @WithName("default-strength")
         @WithDefault("0.75")
         double defaultStrength();
 
         /** Rate-limit window; limits are "per minute" at the default. */
-        @WithName("rate-window-millis")
-        @WithDefault("60000")
-        long rateWindowMillis();
+        @WithDefault("1m")
+        Duration rateWindow();
     }
 
     interface Jobs {
         /** How long job records stay readable in Redis. */
-        @WithName("record-ttl-seconds")
         @WithDefault("604800")
         long recordTtlSeconds();
 
         /** A job not started within this time is expired by the worker, not run. */
-        @WithName("deadline-seconds")
         @WithDefault("900")
         long deadlineSeconds();
 
         /** How long an Idempotency-Key is remembered. */
-        @WithName("idempotency-ttl-seconds")
         @WithDefault("86400")
         long idempotencyTtlSeconds();
+
+        /**
+         * How long a request is remembered for de-duplicating an OpenAI SDK's automatic retries
+         * ({@code x-stainless-retry-count} at least 1, same account and body, no Idempotency-Key).
+         */
+        @WithDefault("10m")
+        Duration sdkRetryWindow();
     }
 
     interface Reconcile {
@@ -238,7 +228,6 @@ public interface ApiConfig {
         boolean enabled();
 
         /** Period between sweeps. */
-        @WithName("interval-millis")
         @WithDefault("30000")
         long intervalMillis();
 
@@ -246,38 +235,50 @@ public interface ApiConfig {
          * Age past which a job still not acknowledged by Kafka counts as lost; well above the enqueue
          * timeout so an in-flight hand-off is never taken for a lost one.
          */
-        @WithName("min-age-millis")
         @WithDefault("120000")
         long minAgeMillis();
 
         /** Keys one sweep examines with SCAN (the cursor carries over to the next sweep). */
-        @WithName("max-scanned-keys-per-run")
         @WithDefault("10000")
         int maxScannedKeysPerRun();
 
         /** Jobs one sweep fails and refunds at most. */
-        @WithName("max-jobs-per-run")
         @WithDefault("100")
         int maxJobsPerRun();
     }
 
+    interface Output {
+        /**
+         * Accept {@code output_format=webp}. Off until the workers encode WebP: a request for it is
+         * refused (400 naming {@code output_format}) rather than answered with another format.
+         */
+        @WithDefault("false")
+        boolean webpEnabled();
+    }
+
+    interface Decode {
+        /** Threads decoding input images (CPU-bound); bounds the memory concurrent decodes can take. */
+        @WithDefault("2")
+        int threads();
+
+        /** Decodes waiting for a thread beyond which submissions with an image get 503. */
+        @WithDefault("32")
+        int queue();
+    }
+
     interface Model {
         /** Price of one image in micro-dollars (0 = free). */
-        @WithName("price-micros-per-image")
         @WithDefault("0")
         long priceMicrosPerImage();
 
         /** Shown in GET /v1/models. */
-        @WithName("owned-by")
         @WithDefault("kiln")
         String ownedBy();
     }
 
     interface Tier {
-        @WithName("requests-per-minute")
         int requestsPerMinute();
 
-        @WithName("images-per-minute")
         int imagesPerMinute();
     }
 }

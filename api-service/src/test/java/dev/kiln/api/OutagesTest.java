@@ -46,9 +46,9 @@ class OutagesTest {
         public Map<String, String> getConfigOverrides() {
             return Map.of(
                     "kiln.api.wait.max-waiters", "1",
-                    "kiln.api.redis.timeout-millis", "1000",
-                    "kiln.api.queue.admin-timeout-millis", "1000",
-                    "kiln.api.queue.enqueue-timeout-millis", "4000",
+                    "kiln.api.redis.timeout", "1s",
+                    "kiln.api.queue.admin-timeout", "1s",
+                    "kiln.api.queue.enqueue-timeout", "4s",
                     "mp.messaging.outgoing.jobs-out.max.block.ms", "2000",
                     "mp.messaging.outgoing.jobs-out.request.timeout.ms", "1500",
                     "mp.messaging.outgoing.jobs-out.delivery.timeout.ms", "3000");

@@ -1,7 +1,7 @@
 package dev.kiln.api.auth;
 
 import dev.kiln.api.ApiConfig;
-
+import dev.kiln.api.errors.ApiException;
 import dev.kiln.api.ratelimit.RateLimitSnapshot;
 import dev.kiln.api.ratelimit.TierTable;
 import dev.kiln.api.redis.KilnRedis;
@@ -35,10 +35,10 @@ public class ApiKeyAuthenticator {
 
     /** Blocking (worker thread): returns the caller or throws 401/503. */
     public Caller authenticate(String authorization) {
-        return RedisCalls.await(authenticateAsync(authorization), config.redis().timeoutMillis());
+        return RedisCalls.await(authenticateAsync(authorization), config.redis().timeout());
     }
 
-    /** Non-blocking: the caller, or a stage failed with a 401 or 503 {@link dev.kiln.api.errors.ApiException}. */
+    /** Non-blocking: the caller, or a stage failed with a 401 or 503 {@link ApiException}. */
     public CompletionStage<Caller> authenticateAsync(String authorization) {
         PresentedKey key;
         try {

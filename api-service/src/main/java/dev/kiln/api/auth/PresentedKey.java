@@ -6,6 +6,7 @@ import dev.kiln.common.errors.ErrorType;
 import dev.kiln.common.redis.ApiKeys;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 
 /** A well-formed key from {@code Authorization: Bearer}, reduced to what is safe to keep: account and hash. */
 public record PresentedKey(String accountId, String keyHash) {
@@ -23,6 +24,6 @@ public record PresentedKey(String accountId, String keyHash) {
 
     public static ApiException unauthenticated(String message) {
         return new ApiException(ErrorType.AUTHENTICATION, message, null, ErrorCodes.INVALID_API_KEY,
-                java.util.Map.of("WWW-Authenticate", "Bearer"));
+                Map.of("WWW-Authenticate", "Bearer"));
     }
 }

@@ -124,6 +124,6 @@ public class Accounts {
     }
 
     private <T> T await(java.util.concurrent.CompletionStage<T> stage) {
-        return RedisCalls.await(stage, config.redis().timeoutMillis());
+        return RedisCalls.await(stage, config.redis().timeout());
     }
 }

@@ -1,7 +1,10 @@
 package dev.kiln.api.errors;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.common.errors.ErrorCodes;
 import dev.kiln.common.errors.ErrorType;
+import io.lettuce.core.RedisException;
 import jakarta.ws.rs.NotAllowedException;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.NotSupportedException;
@@ -11,70 +14,83 @@ import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
-/** Turns every failure into OpenAI's error shape; unexpected ones are logged here, never echoed. */
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The service's one exception → HTTP map. Every stage fails with its own typed exception (an
+ * {@link ApiException}, a Lettuce {@link RedisException}, a timeout, a JAX-RS exception) and the
+ * failure reaches this class unchanged, also from a failed CompletionStage. Every answer is OpenAI's
+ * error shape with {@code x-should-retry}; unexpected failures are logged here, never echoed.
+ */
 public class ErrorMappers {
     private static final Logger LOG = Logger.getLogger(ErrorMappers.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    public static final String SHOULD_RETRY = "x-should-retry";
 
     @ServerExceptionMapper
-    public Response api(ApiException e) {
-        return toResponse(e);
+    public Response map(Throwable error) {
+        return render(toApiException(error));
     }
 
-    @ServerExceptionMapper
-    public Response notFound(NotFoundException e) {
-        return toResponse(new ApiException(ErrorType.NOT_FOUND, "Unknown path.", null, ErrorCodes.NOT_FOUND));
-    }
-
-    @ServerExceptionMapper
-    public Response notAllowed(NotAllowedException e) {
-        ApiException api = new ApiException(ErrorType.INVALID_REQUEST, "Method not allowed on this path.", null,
-                "method_not_allowed");
-        return Response.status(405).type(MediaType.APPLICATION_JSON).entity(ErrorBody.of(api)).build();
-    }
-
-    @ServerExceptionMapper
-    public Response unsupported(NotSupportedException e) {
-        return toResponse(ApiException.invalid(null, "unsupported_media_type",
-                "Unsupported Content-Type for this endpoint."));
-    }
-
-    @ServerExceptionMapper
-    public Response web(WebApplicationException e) {
-        int status = e.getResponse() == null ? 500 : e.getResponse().getStatus();
-        if (status >= 400 && status < 500) {
-            ApiException api = new ApiException(ErrorType.INVALID_REQUEST, "The request could not be processed.",
-                    null, "bad_request");
-            return Response.status(status).type(MediaType.APPLICATION_JSON).entity(ErrorBody.of(api)).build();
+    /** The OpenAI-shaped error a failure answers with. */
+    public static ApiException toApiException(Throwable error) {
+        Throwable cause = Failures.unwrap(error);
+        if (cause instanceof ApiException api) {
+            return api;
         }
-        return unexpected(e);
-    }
-
-    @ServerExceptionMapper
-    public Response redis(io.lettuce.core.RedisException e) {
-        return toResponse(dev.kiln.api.redis.RedisCalls.unavailable(e));
-    }
-
-    @ServerExceptionMapper
-    public Response unexpected(Throwable e) {
-        LOG.error("unexpected error", e);
-        return toResponse(new ApiException(ErrorType.SERVER, "The server had an error processing your request.",
-                null, ErrorCodes.INTERNAL));
-    }
-
-    /** The failure behind the {@link java.util.concurrent.CompletionException}s a CompletionStage wraps it in. */
-    public static Throwable unwrap(Throwable error) {
-        Throwable cause = error;
-        while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
-            cause = cause.getCause();
+        if (cause instanceof RedisException || cause instanceof TimeoutException) {
+            LOG.warnf("backend call failed: %s", cause.toString());
+            return ApiException.backendUnavailable();
         }
-        return cause;
+        if (cause instanceof RejectedExecutionException) {
+            return ApiException.unavailable(ErrorCodes.SERVER_BUSY, "The server is busy; retry shortly.", 1);
+        }
+        if (cause instanceof NotFoundException) {
+            return new ApiException(ErrorType.NOT_FOUND, "Unknown path.", null, ErrorCodes.NOT_FOUND);
+        }
+        if (cause instanceof NotAllowedException) {
+            return new ApiException(ErrorType.METHOD_NOT_ALLOWED, "Method not allowed on this path.", null,
+                    ErrorCodes.METHOD_NOT_ALLOWED);
+        }
+        if (cause instanceof NotSupportedException) {
+            return ApiException.invalid(null, ErrorCodes.UNSUPPORTED_MEDIA_TYPE,
+                    "Unsupported Content-Type for this endpoint.");
+        }
+        if (cause instanceof WebApplicationException web && web.getResponse() != null
+                && web.getResponse().getStatus() == ErrorType.REQUEST_TOO_LARGE.httpStatus()) {
+            return tooLarge();
+        }
+        if (cause instanceof WebApplicationException web && web.getResponse() != null
+                && web.getResponse().getStatus() >= 400 && web.getResponse().getStatus() < 500) {
+            return ApiException.invalid(null, ErrorCodes.BAD_REQUEST, "The request could not be processed.");
+        }
+        LOG.error("unexpected error", cause);
+        return ApiException.internal();
     }
 
-    public static Response toResponse(ApiException e) {
+    /** The 413 for a body over the configured limit. */
+    public static ApiException tooLarge() {
+        return new ApiException(ErrorType.REQUEST_TOO_LARGE, "The request body is too large.", null,
+                ErrorCodes.REQUEST_TOO_LARGE);
+    }
+
+    /** The JAX-RS answer for an error. */
+    public static Response render(ApiException e) {
         Response.ResponseBuilder b = Response.status(e.type().httpStatus())
                 .type(MediaType.APPLICATION_JSON)
                 .entity(ErrorBody.of(e));
         e.headers().forEach(b::header);
+        b.header(SHOULD_RETRY, Boolean.toString(e.retryable()));
         return b.build();
+    }
+
+    /** The body of an error answered outside JAX-RS (by the HTTP layer, before a resource runs). */
+    public static String json(ApiException e) {
+        try {
+            return JSON.writeValueAsString(ErrorBody.of(e));
+        } catch (JsonProcessingException impossible) {
+            throw new IllegalStateException(impossible);
+        }
     }
 }

@@ -7,6 +7,7 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /** Ready only while Redis answers PING within the Redis timeout. */
@@ -14,17 +15,17 @@ import java.util.concurrent.TimeUnit;
 @ApplicationScoped
 public class RedisReadiness implements HealthCheck {
     private final KilnRedis redis;
-    private final long timeoutMillis;
+    private final Duration timeout;
 
     public RedisReadiness(KilnRedis redis, ApiConfig config) {
         this.redis = redis;
-        this.timeoutMillis = config.redis().timeoutMillis();
+        this.timeout = config.redis().timeout();
     }
 
     @Override
     public HealthCheckResponse call() {
         try {
-            String pong = redis.commands().ping().get(timeoutMillis, TimeUnit.MILLISECONDS);
+            String pong = redis.commands().ping().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             return HealthCheckResponse.named("redis").status("PONG".equals(pong)).build();
         } catch (Exception e) {
             if (e instanceof InterruptedException) {

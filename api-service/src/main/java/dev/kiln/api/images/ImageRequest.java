@@ -1,5 +1,7 @@
 package dev.kiln.api.images;
 
+import dev.kiln.api.jobs.ResponseFormat;
+
 /**
  * A validated image request, whichever endpoint it came from.
  *
@@ -9,7 +11,7 @@ package dev.kiln.api.images;
  * @param n               images, 1..max-n
  * @param width           pixels
  * @param height          pixels
- * @param responseFormat  {@code url} or {@code b64_json}
+ * @param responseFormat  how images are returned
  * @param user            OpenAI's end-user id, or null (kept for logs only)
  * @param inputPng        the input image as PNG bytes (img2img), or null (text-to-image)
  * @param strength        img2img strength (ignored for text-to-image)
@@ -21,7 +23,7 @@ package dev.kiln.api.images;
  *                        null when the request has no Idempotency-Key
  */
 public record ImageRequest(String model, String prompt, String negativePrompt, int n, int width, int height,
-                           String responseFormat, String user, byte[] inputPng, double strength, int steps,
+                           ResponseFormat responseFormat, String user, byte[] inputPng, double strength, int steps,
                            double guidanceScale, Long seed, String scheduler, String fingerprint) {
 
     public boolean isImg2Img() {

@@ -3,6 +3,7 @@ package dev.kiln.api.images;
 import dev.kiln.common.jobs.SchedulerNames;
 import dev.kiln.api.ApiConfig;
 import dev.kiln.api.errors.ApiException;
+import dev.kiln.api.jobs.ResponseFormat;
 import dev.kiln.api.models.ModelCatalog;
 import dev.kiln.common.errors.ErrorCodes;
 
@@ -63,10 +64,9 @@ public final class ImageRequestParser {
 
         int n = intField(fields, "n", 1, 1, limits.maxN());
         int[] size = size(fields.text("size").orElse("512x512"));
-        String format = fields.text("response_format").orElse("url");
-        if (!format.equals("url") && !format.equals("b64_json")) {
-            throw ApiException.invalid("response_format", "'response_format' must be 'url' or 'b64_json'.");
-        }
+        ResponseFormat format = fields.text("response_format").map(f -> ResponseFormat.parse(f).orElseThrow(() ->
+                ApiException.invalid("response_format", "'response_format' must be 'url' or 'b64_json'.")))
+                .orElse(ResponseFormat.URL);
         int steps = intField(fields, "steps", limits.defaultSteps(), limits.minSteps(), limits.maxSteps());
         double guidance = doubleField(fields, "guidance_scale", limits.defaultGuidanceScale(), 0, limits.maxGuidanceScale());
         double strength = doubleField(fields, "strength", limits.defaultStrength(), 0, 1);

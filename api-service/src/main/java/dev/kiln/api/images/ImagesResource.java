@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.api.ApiConfig;
 import dev.kiln.api.auth.ApiKeyAuthenticator;
 import dev.kiln.api.errors.ApiException;
-import dev.kiln.api.errors.ErrorMappers;
+import dev.kiln.api.errors.Failures;
 import dev.kiln.api.models.ModelCatalog;
 import dev.kiln.common.errors.ErrorCodes;
 import dev.kiln.common.errors.ErrorType;
@@ -79,8 +79,7 @@ public class ImagesResource {
         if (body != null && body.length > INLINE_PARSE_BYTES) {
             return CompletableFuture.supplyAsync(() -> generateNow(body, authorization, prefer, idempotencyKey, traceparent),
                             Infrastructure.getDefaultWorkerPool())
-                    .thenCompose(stage -> stage)
-                    .exceptionally(SubmitService::errorResponse);
+                    .thenCompose(stage -> stage);
         }
         return generateNow(body, authorization, prefer, idempotencyKey, traceparent);
     }
@@ -97,15 +96,16 @@ public class ImagesResource {
      */
     private CompletionStage<Response> submit(Function<Boolean, ImageRequest> parse, String authorization,
                                              String prefer, String idempotencyKey, String traceparent) {
+        Deduplication dedup = Deduplication.of(idempotencyKey, null);
         ImageRequest request;
         long priceMicros;
         try {
-            request = parse.apply(SubmitService.hasIdempotencyKey(idempotencyKey));
+            request = parse.apply(dedup.needsFingerprint());
             priceMicros = catalog.require(request.model(), "model").priceMicrosPerImage();
         } catch (ApiException invalid) {
             return refuse(invalid, authorization);
         }
-        return submitter.submit(authorization, request, priceMicros, prefer, idempotencyKey, traceparent(traceparent));
+        return submitter.submit(authorization, request, priceMicros, prefer, dedup, traceparent(traceparent), null);
     }
 
     private ImageRequest parseJson(byte[] body, boolean fingerprinted) {
@@ -129,11 +129,11 @@ public class ImagesResource {
      */
     private CompletionStage<Response> refuse(ApiException invalid, String authorization) {
         return authenticator.authenticateAsync(authorization).handle((caller, error) -> {
-            Throwable cause = ErrorMappers.unwrap(error);
+            Throwable cause = Failures.unwrap(error);
             if (cause instanceof ApiException api && api.type() == ErrorType.AUTHENTICATION) {
-                return ErrorMappers.toResponse(api);
+                throw api;
             }
-            return ErrorMappers.toResponse(caller == null ? invalid : invalid.withHeaders(caller.limits().headers()));
+            throw caller == null ? invalid : invalid.withHeaders(caller.limits().headers());
         });
     }
 

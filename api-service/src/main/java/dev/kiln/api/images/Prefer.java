@@ -1,6 +1,7 @@
 package dev.kiln.api.images;
 
 import java.time.Duration;
+import java.util.Locale;
 
 /**
  * The RFC 7240 {@code Prefer} preferences Kiln honours: {@code respond-async} and {@code wait=N}
@@ -16,7 +17,7 @@ public record Prefer(boolean respondAsync, Duration maxWait) {
             int start = 0;
             while (start <= header.length()) {
                 int end = nextSeparator(header, start);
-                String t = header.substring(start, end).trim().toLowerCase(java.util.Locale.ROOT);
+                String t = header.substring(start, end).trim().toLowerCase(Locale.ROOT);
                 start = end + 1;
                 if (t.equals("respond-async")) {
                     async = true;

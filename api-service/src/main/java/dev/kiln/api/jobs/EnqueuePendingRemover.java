@@ -57,7 +57,7 @@ public class EnqueuePendingRemover {
 
     @Inject
     public EnqueuePendingRemover(KilnRedis redis, ApiConfig config) {
-        this(redis, FLUSH_DELAY_MILLIS, CAPACITY, config.redis().timeoutMillis());
+        this(redis, FLUSH_DELAY_MILLIS, CAPACITY, config.redis().timeout().toMillis());
     }
 
     EnqueuePendingRemover(KilnRedis redis, long flushDelayMillis, int capacity, long redisTimeoutMillis) {

@@ -19,6 +19,7 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -50,7 +51,7 @@ public class EnqueueReconciler {
     public EnqueueReconciler(KilnRedis redis, ApiConfig config, MeterRegistry metrics) {
         this.redis = redis;
         this.config = config.reconcile();
-        this.redisTimeoutMillis = config.redis().timeoutMillis();
+        this.redisTimeoutMillis = config.redis().timeout().toMillis();
         this.reconciled = Counter.builder("kiln.api.reconciled.jobs")
                 .description("Jobs failed and refunded because they never reached Kafka").register(metrics);
     }
@@ -148,7 +149,7 @@ public class EnqueueReconciler {
         return Long.parseLong(time.get(0)) * 1000 + Long.parseLong(time.get(1)) / 1000;
     }
 
-    private <T> T get(java.util.concurrent.CompletionStage<T> stage) throws Exception {
+    private <T> T get(CompletionStage<T> stage) throws Exception {
         return stage.toCompletableFuture().get(redisTimeoutMillis + 1000, TimeUnit.MILLISECONDS);
     }
 }

@@ -1,5 +1,6 @@
 package dev.kiln.api.jobs;
 
+import dev.kiln.common.jobs.JobJson;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
@@ -28,7 +29,7 @@ public class JobPublisher {
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 1024)
     MutinyEmitter<String> emitter;
 
-    /** @param specJson the job spec as {@link dev.kiln.common.jobs.JobJson} renders it (also stored in the job record) */
+    /** @param specJson the job spec as {@link JobJson} renders it (also stored in the job record) */
     public Uni<Void> publish(String jobId, String specJson, String traceparent, Duration timeout) {
         RecordHeaders headers = new RecordHeaders();
         headers.add(HEADER_JOB_ID, jobId.getBytes(StandardCharsets.UTF_8));

@@ -26,11 +26,11 @@ public class JobViews {
 
     /** {@code {"id","object":"image.job","status","created","model","n","seed",["result"],["error"]}} with URLs. */
     public Map<String, Object> job(JobRecord r) {
-        return job(r, "url");
+        return job(r, ResponseFormat.URL);
     }
 
     /** The job object with its result as {@code url} or {@code b64_json} (blocking for b64_json: reads S3). */
-    public Map<String, Object> job(JobRecord r, String responseFormat) {
+    public Map<String, Object> job(JobRecord r, ResponseFormat responseFormat) {
         JobSpec spec = r.spec();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", r.jobId());
@@ -66,11 +66,11 @@ public class JobViews {
      * OpenAI's images response plus {@code id} and {@code seed}. Blocking for b64_json (reads S3):
      * call it on a worker or the store's I/O executor.
      */
-    public Map<String, Object> images(JobRecord r, String responseFormat) {
+    public Map<String, Object> images(JobRecord r, ResponseFormat responseFormat) {
         List<Map<String, Object>> data = new ArrayList<>();
         for (String key : r.resultKeys()) {
             try {
-                data.add("b64_json".equals(responseFormat)
+                data.add(responseFormat == ResponseFormat.B64_JSON
                         ? Map.of("b64_json", Base64.getEncoder().encodeToString(store.get(key)))
                         : Map.of("url", store.presignedGet(key)));
             } catch (Exception e) {

@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -39,7 +40,7 @@ public class JobWaiter {
     private final AtomicInteger waiting = new AtomicInteger();
     private volatile boolean subscribed;
     private boolean listening;
-    private final java.util.concurrent.atomic.AtomicBoolean subscribing = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean subscribing = new AtomicBoolean();
 
     public JobWaiter(KilnRedis redis, ApiConfig config, MeterRegistry metrics) {
         this.redis = redis;

@@ -25,6 +25,8 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import java.time.Duration;
+
 /**
  * Polling and cancelling: {@code GET|DELETE /v1/images/jobs/{id}}. Jobs are looked up under the
  * caller's own account, so another account's job is simply not found (404).
@@ -37,14 +39,14 @@ public class JobsResource {
     private final JobWaiter jobs;
     private final KilnRedis redis;
     private final JobViews views;
-    private final long timeoutMillis;
+    private final Duration timeout;
 
     public JobsResource(ApiKeyAuthenticator auth, JobWaiter jobs, KilnRedis redis, JobViews views, ApiConfig config) {
         this.auth = auth;
         this.jobs = jobs;
         this.redis = redis;
         this.views = views;
-        this.timeoutMillis = config.redis().timeoutMillis();
+        this.timeout = config.redis().timeout();
     }
 
     /** The job object; {@code ?response_format=b64_json} returns a succeeded job's images inline instead of as URLs. */
@@ -52,12 +54,11 @@ public class JobsResource {
     public Response get(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("id") String id,
                         @QueryParam("response_format") @DefaultValue("url") String responseFormat) {
         Caller caller = auth.authenticate(authorization);
-        if (!"url".equals(responseFormat) && !"b64_json".equals(responseFormat)) {
-            throw ApiException.invalid("response_format", "'response_format' must be 'url' or 'b64_json'.")
-                    .withHeaders(caller.limits().headers());
-        }
+        ResponseFormat format = ResponseFormat.parse(responseFormat).orElseThrow(() ->
+                ApiException.invalid("response_format", "'response_format' must be 'url' or 'b64_json'.")
+                        .withHeaders(caller.limits().headers()));
         JobRecord r = find(caller, id);
-        return ok(Response.ok(views.job(r, responseFormat)), caller);
+        return ok(Response.ok(views.job(r, format)), caller);
     }
 
     /**
@@ -68,7 +69,7 @@ public class JobsResource {
     public Response cancel(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("id") String id) {
         Caller caller = auth.authenticate(authorization);
         find(caller, id);
-        SettleResult result = RedisCalls.await(redis.completer().cancel(caller.accountId(), id), timeoutMillis);
+        SettleResult result = RedisCalls.await(redis.completer().cancel(caller.accountId(), id), timeout);
         if (result.outcome() == SettleResult.Outcome.MISSING) {
             throw notFound(id).withHeaders(caller.limits().headers());
         }
@@ -85,7 +86,7 @@ public class JobsResource {
         if (!RedisKeys.isValidJobId(id)) {
             throw notFound(id).withHeaders(caller.limits().headers());
         }
-        JobRecord r = RedisCalls.await(jobs.read(caller.accountId(), id), timeoutMillis);
+        JobRecord r = RedisCalls.await(jobs.read(caller.accountId(), id), timeout);
         if (r == null) {
             throw notFound(id).withHeaders(caller.limits().headers());
         }

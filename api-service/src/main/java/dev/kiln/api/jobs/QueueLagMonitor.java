@@ -53,8 +53,8 @@ public class QueueLagMonitor {
     void onStart(@Observes StartupEvent event) {
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) config.adminTimeoutMillis());
-        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) config.adminTimeoutMillis());
+        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) config.adminTimeout().toMillis());
+        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) config.adminTimeout().toMillis());
         p.put(AdminClientConfig.CLIENT_ID_CONFIG, "kiln-api-lag");
         admin = Admin.create(p);
         Gauge.builder("kiln.api.queue.lag", this, m -> m.lag).description("Consumer lag of the worker group, records")
@@ -64,7 +64,7 @@ public class QueueLagMonitor {
             t.setDaemon(true);
             return t;
         });
-        refresher.scheduleWithFixedDelay(this::refreshQuietly, 0, config.lagRefreshMillis(), TimeUnit.MILLISECONDS);
+        refresher.scheduleWithFixedDelay(this::refreshQuietly, 0, config.lagRefresh().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     void onStop(@Observes ShutdownEvent event) {
@@ -93,7 +93,7 @@ public class QueueLagMonitor {
     /** Asks the cluster for its id now, bounded by the admin timeout. */
     public boolean ping() {
         try {
-            admin.describeCluster().clusterId().get(config.adminTimeoutMillis(), TimeUnit.MILLISECONDS);
+            admin.describeCluster().clusterId().get(config.adminTimeout().toMillis(), TimeUnit.MILLISECONDS);
             return true;
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
@@ -115,7 +115,7 @@ public class QueueLagMonitor {
 
     /** Measures the lag now (also used by tests to avoid waiting for the schedule). */
     public long refresh() throws Exception {
-        long timeout = config.adminTimeoutMillis();
+        long timeout = config.adminTimeout().toMillis();
         Map<String, TopicDescription> topics = admin.describeTopics(List.of(config.topic()))
                 .allTopicNames().get(timeout, TimeUnit.MILLISECONDS);
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();

@@ -26,7 +26,7 @@ public class TierTable {
         }
         this.argv = List.copyOf(args);
         this.defaultTier = config.defaultTier();
-        this.windowMillis = config.limits().rateWindowMillis();
+        this.windowMillis = config.limits().rateWindow().toMillis();
     }
 
     public List<String> argv() {

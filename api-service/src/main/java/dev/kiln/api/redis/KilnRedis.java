@@ -39,7 +39,7 @@ public class KilnRedis {
     public KilnRedis(ApiConfig config) {
         this.config = config;
         // Creating the client does not connect; other beans' startup observers may use it in any order.
-        this.client = RedisConnections.client(config.redis().uri(), config.redis().timeoutMillis());
+        this.client = RedisConnections.client(config.redis().uri(), config.redis().timeout().toMillis());
     }
 
     void onStart(@Observes StartupEvent event) {

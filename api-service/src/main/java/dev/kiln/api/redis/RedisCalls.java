@@ -1,21 +1,20 @@
 package dev.kiln.api.redis;
 
 import dev.kiln.api.errors.ApiException;
-import dev.kiln.api.errors.ErrorMappers;
-import dev.kiln.common.errors.ErrorCodes;
-import dev.kiln.common.errors.ErrorType;
+import dev.kiln.api.errors.Failures;
 import org.jboss.logging.Logger;
 
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Supplier;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 /**
  * Turns Redis trouble into a retryable 503: {@link #await} from a worker thread, {@link #async} on
- * non-blocking paths. Both rely on the connection's command timeout (kiln.api.redis.timeout-millis).
+ * non-blocking paths. Both rely on the connection's command timeout (kiln.api.redis.timeout).
  */
 public final class RedisCalls {
     private static final Logger LOG = Logger.getLogger(RedisCalls.class);
@@ -23,10 +22,10 @@ public final class RedisCalls {
     private RedisCalls() {
     }
 
-    public static <T> T await(CompletionStage<T> stage, long timeoutMillis) {
+    public static <T> T await(CompletionStage<T> stage, Duration timeout) {
         try {
             // The connection already times commands out; the extra margin only guards against a lost future.
-            return stage.toCompletableFuture().get(timeoutMillis + 1000, TimeUnit.MILLISECONDS);
+            return stage.toCompletableFuture().get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw unavailable(e);
@@ -53,14 +52,13 @@ public final class RedisCalls {
             if (error == null) {
                 return value;
             }
-            Throwable cause = ErrorMappers.unwrap(error);
+            Throwable cause = Failures.unwrap(error);
             throw cause instanceof ApiException api ? api : unavailable(cause);
         });
     }
 
     public static ApiException unavailable(Throwable cause) {
         LOG.warnf("Redis call failed: %s", cause.toString());
-        return new ApiException(ErrorType.SERVICE_UNAVAILABLE, "The service is temporarily unavailable; retry shortly.",
-                null, ErrorCodes.BACKEND_UNAVAILABLE, java.util.Map.of("Retry-After", "1"));
+        return ApiException.backendUnavailable();
     }
 }

@@ -38,10 +38,10 @@ public class ObjectStore {
                 .credentials(s3.accessKey(), s3.secretKey())
                 .region(s3.region())
                 // Nagle off: see NoDelaySocketFactory (small PUTs otherwise wait ~40 ms for a delayed ACK).
-                .httpClient(HttpUtils.newDefaultHttpClient(s3.timeoutMillis(), s3.timeoutMillis(), s3.timeoutMillis())
+                .httpClient(HttpUtils.newDefaultHttpClient(s3.timeout().toMillis(), s3.timeout().toMillis(), s3.timeout().toMillis())
                         .newBuilder().socketFactory(new NoDelaySocketFactory()).build(), true)
                 .build();
-        client.setTimeout(s3.timeoutMillis(), s3.timeoutMillis(), s3.timeoutMillis());
+        client.setTimeout(s3.timeout().toMillis(), s3.timeout().toMillis(), s3.timeout().toMillis());
         this.bucket = s3.bucket();
         this.presignExpirySeconds = s3.presignExpirySeconds();
         this.io = new ThreadPoolExecutor(s3.ioThreads(), s3.ioThreads(), 60, TimeUnit.SECONDS,

@@ -26,6 +26,16 @@ public final class ErrorCodes {
     public static final String JOB_EXPIRED = "job_expired";
     public static final String JOB_CANCELED = "job_canceled";
     public static final String INTERNAL = "internal_error";
+    public static final String METHOD_NOT_ALLOWED = "method_not_allowed";
+    public static final String UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type";
+    public static final String BAD_REQUEST = "bad_request";
+    public static final String REQUEST_TOO_LARGE = "request_too_large";
+    public static final String INVALID_MULTIPART = "invalid_multipart";
+    public static final String UNSUPPORTED_IMAGE_URL = "unsupported_image_url";
+    /** A synchronous call's wait ran out; the job keeps running and can be polled. */
+    public static final String JOB_TIMEOUT = "job_timeout";
+    /** Too many synchronous callers or image decodes at once on this instance. */
+    public static final String SERVER_BUSY = "server_busy";
 
     private ErrorCodes() {
     }
