@@ -55,7 +55,16 @@ public interface ApiConfig {
     @WithDefault("free")
     String defaultTier();
 
-    /** Fee kept at top-up, in basis points of the gross amount (500 = 5 %), rounded up to a whole micro. */
+    /** Per-account ledger stream ({@code kiln.api.ledger.*}). */
+    Ledger ledger();
+
+    /** Sweeper of jobs left unsettled past their deadline ({@code kiln.api.sweeper.*}). */
+    Sweeper sweeper();
+
+    /**
+     * Fee kept at top-up, in basis points of the gross amount (500 = 5 %), rounded up to a whole micro.
+     * Must be 0–10000; anything else stops the service at start-up.
+     */
     @WithName("top-up-fee-basis-points")
     @WithDefault("500")
     int topUpFeeBasisPoints();
@@ -69,6 +78,18 @@ public interface ApiConfig {
         @WithName("timeout-millis")
         @WithDefault("2000")
         long timeoutMillis();
+
+        /**
+         * Replicas that must have acknowledged a money-changing write (submit, cancel, refund, top-up)
+         * before the API answers: {@code WAIT <n> <wait-timeout-millis>}. 0 (default) sends no WAIT, for a
+         * Redis without replicas; set 1 when the Redis has a replica.
+         */
+        @WithDefault("0")
+        int waitReplicas();
+
+        /** Bound on one WAIT; when it passes with fewer acknowledgements the answer goes out anyway (logged, counted). */
+        @WithDefault("200")
+        long waitTimeoutMillis();
     }
 
     interface S3 {
@@ -261,6 +282,53 @@ public interface ApiConfig {
         int maxJobsPerRun();
     }
 
+    interface Ledger {
+        /**
+         * Entries kept per account: every ledger append ({@code XADD MAXLEN ~}) trims older entries beyond
+         * about this many (approximate: Redis trims whole stream nodes). 0 never trims.
+         */
+        @WithDefault("100000")
+        long maxEntries();
+
+        /** Entries one {@code /ledger} or {@code /usage} page returns when the caller asks for none. */
+        @WithDefault("100")
+        int defaultPageSize();
+
+        /** Largest page a caller may ask for with {@code limit}. */
+        @WithDefault("1000")
+        int maxPageSize();
+    }
+
+    interface Sweeper {
+        /** Runs the sweeper at all. Instances take turns through a Redis lock, so one sweeps at a time. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Period between sweeps on each instance (only the lock holder sweeps). */
+        @WithDefault("60000")
+        long intervalMillis();
+
+        /**
+         * How long after a job's deadline it may still legitimately be running: the longest batch a
+         * worker runs (a job started just before its deadline finishes up to this much later) plus the
+         * settle retries. Past deadline + this, a queued or running job is expired and refunded.
+         */
+        @WithDefault("900000")
+        long graceMillis();
+
+        /** TTL of the sweep lock: longer than one sweep takes, so a dead holder frees it within this. */
+        @WithDefault("120000")
+        long lockTtlMillis();
+
+        /** Accounts one sweep visits at most (the registry cursor carries over to the next sweep). */
+        @WithDefault("10000")
+        int maxAccountsPerRun();
+
+        /** Jobs one sweep expires at most. */
+        @WithDefault("1000")
+        int maxJobsPerRun();
+    }
+
     interface Model {
         /** Price of one image in micro-dollars (0 = free). */
         @WithName("price-micros-per-image")
@@ -279,5 +347,11 @@ public interface ApiConfig {
 
         @WithName("images-per-minute")
         int imagesPerMinute();
+
+        /**
+         * Credit limit given to invoiced accounts created on this tier: how far below zero their balance
+         * may go before submissions get 402. Absent: no ceiling. An account's own limit (admin API) wins.
+         */
+        Optional<Long> creditLimitMicros();
     }
 }

@@ -77,7 +77,7 @@ public class KilnRedis {
                 if (connection == null) {
                     connection = client.connect();
                     scripts = new ScriptRunner(connection.async());
-                    completer = new JobCompleter(scripts);
+                    completer = new JobCompleter(scripts, config.ledger().maxEntries());
                     scripts.preload(KilnScripts.SUBMIT, KilnScripts.SETTLE, KilnScripts.AUTHENTICATE);
                 }
                 c = connection;
