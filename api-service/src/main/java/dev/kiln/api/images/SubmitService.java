@@ -124,7 +124,7 @@ public class SubmitService {
                 RedisKeys.rateLimit(account, RedisKeys.RL_IMAGES, key.keyHash()),
                 RedisKeys.job(account, jobId), RedisKeys.ledger(account),
                 idemRecordKey,
-                RedisKeys.enqueuePending(account)};
+                RedisKeys.enqueuePending(account), RedisKeys.liveJobs(account)};
         Submission submission = new Submission(spec, JobJson.toJson(spec), request, priceMicros, prefer, traceparent,
                 idemHash.isEmpty() ? null : idemRecordKey);
         List<String> args = new ArrayList<>(List.of(jobId, Integer.toString(request.n()), Long.toString(priceMicros),
