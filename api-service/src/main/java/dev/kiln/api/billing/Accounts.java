@@ -160,6 +160,8 @@ public class Accounts {
         if (outcome == null) {
             return Optional.empty();
         }
+        // A credit the caller was told about must survive a failover to the replica.
+        await(redis.replicaWait().afterWrites());
         return Optional.of(new TopUpResult(outcome, ScriptRunner.num(r, 2), ScriptRunner.num(r, 3),
                 ScriptRunner.num(r, 4), ScriptRunner.num(r, 1)));
     }
