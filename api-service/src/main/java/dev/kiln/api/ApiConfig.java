@@ -67,7 +67,16 @@ public interface ApiConfig {
     @WithDefault("free")
     String defaultTier();
 
-    /** Fee kept at top-up, in basis points of the gross amount (500 = 5 %), rounded up to a whole micro. */
+    /** Per-account ledger stream ({@code kiln.api.ledger.*}). */
+    Ledger ledger();
+
+    /** Sweeper of jobs left unsettled past their deadline ({@code kiln.api.sweeper.*}). */
+    Sweeper sweeper();
+
+    /**
+     * Fee kept at top-up, in basis points of the gross amount (500 = 5 %), rounded up to a whole micro.
+     * Must be 0–10000; anything else stops the service at start-up.
+     */
     @WithDefault("500")
     int topUpFeeBasisPoints();
 
@@ -79,6 +88,18 @@ public interface ApiConfig {
         /** Per-command and connect timeout. */
         @WithDefault("2s")
         Duration timeout();
+
+        /**
+         * Replicas that must have acknowledged a money-changing write (submit, cancel, refund, top-up)
+         * before the API answers: {@code WAIT <n> <wait-timeout>}. 0 (default) sends no WAIT, for a
+         * Redis without replicas; set 1 when the Redis has a replica.
+         */
+        @WithDefault("0")
+        int waitReplicas();
+
+        /** Bound on one WAIT; when it passes with fewer acknowledgements the answer goes out anyway (logged, counted). */
+        @WithDefault("200ms")
+        Duration waitTimeout();
     }
 
     interface S3 {
@@ -266,6 +287,53 @@ public interface ApiConfig {
         int queue();
     }
 
+    interface Ledger {
+        /**
+         * Entries kept per account: every ledger append ({@code XADD MAXLEN ~}) trims older entries beyond
+         * about this many (approximate: Redis trims whole stream nodes). 0 never trims.
+         */
+        @WithDefault("100000")
+        long maxEntries();
+
+        /** Entries one {@code /ledger} or {@code /usage} page returns when the caller asks for none. */
+        @WithDefault("100")
+        int defaultPageSize();
+
+        /** Largest page a caller may ask for with {@code limit}. */
+        @WithDefault("1000")
+        int maxPageSize();
+    }
+
+    interface Sweeper {
+        /** Runs the sweeper at all. Instances take turns through a Redis lock, so one sweeps at a time. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Period between sweeps on each instance (only the lock holder sweeps). */
+        @WithDefault("60s")
+        Duration interval();
+
+        /**
+         * How long after a job's deadline it may still legitimately be running: the longest batch a
+         * worker runs (a job started just before its deadline finishes up to this much later) plus the
+         * settle retries. Past deadline + this, a queued or running job is expired and refunded.
+         */
+        @WithDefault("15m")
+        Duration grace();
+
+        /** TTL of the sweep lock: longer than one sweep takes, so a dead holder frees it within this. */
+        @WithDefault("2m")
+        Duration lockTtl();
+
+        /** Accounts one sweep visits at most (the registry cursor carries over to the next sweep). */
+        @WithDefault("10000")
+        int maxAccountsPerRun();
+
+        /** Jobs one sweep expires at most. */
+        @WithDefault("1000")
+        int maxJobsPerRun();
+    }
+
     interface Model {
         /** Price of one image in micro-dollars (0 = free). */
         @WithDefault("0")
@@ -280,5 +348,11 @@ public interface ApiConfig {
         int requestsPerMinute();
 
         int imagesPerMinute();
+
+        /**
+         * Credit limit given to invoiced accounts created on this tier: how far below zero their balance
+         * may go before submissions get 402. Absent: no ceiling. An account's own limit (admin API) wins.
+         */
+        Optional<Long> creditLimitMicros();
     }
 }

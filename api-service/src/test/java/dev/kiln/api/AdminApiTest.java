@@ -8,6 +8,7 @@ import io.restassured.http.ContentType;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
+import java.util.UUID;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -22,7 +23,7 @@ class AdminApiTest {
 
     private static Map<String, Object> topUp(String account, long gross) {
         return given().header("Authorization", Kiln.ADMIN).contentType(ContentType.JSON)
-                .body(Map.of("amount_micros", gross, "reference", "inv-1"))
+                .body(Map.of("amount_micros", gross, "reference", "inv-" + UUID.randomUUID()))
                 .post("/admin/v1/accounts/" + account + "/top-ups").then().statusCode(200).extract().as(Map.class);
     }
 
@@ -105,5 +106,129 @@ class AdminApiTest {
                 .body("jobs_submitted", equalTo(1)).body("top_ups_micros", equalTo(1_000_000))
                 .body("fees_micros", equalTo(50_000)).body("reserved_micros", equalTo(2_000))
                 .body("balance_micros", equalTo(948_000));
+    }
+
+    @Test
+    void topUpRetriedWithTheSameReferenceIsCreditedOnceAndAnswersTheFirstResult() {
+        Kiln.Account a = Kiln.account("payg", "free", 0);
+        Map<String, Object> body = Map.of("amount_micros", 1_000_000, "reference", "pay-" + a.id());
+        Map<String, Object> first = given().header("Authorization", Kiln.ADMIN).contentType(ContentType.JSON).body(body)
+                .post("/admin/v1/accounts/" + a.id() + "/top-ups").then().statusCode(200)
+                .header("Idempotent-Replayed", (String) null).extract().as(Map.class);
+        topUp(a.id(), 21);
+
+        Map<String, Object> retry = given().header("Authorization", Kiln.ADMIN).contentType(ContentType.JSON).body(body)
+                .post("/admin/v1/accounts/" + a.id() + "/top-ups").then().statusCode(200)
+                .header("Idempotent-Replayed", "true").extract().as(Map.class);
+
+        assertThat(retry).isEqualTo(first).containsEntry("balance_micros", 950_000);
+        assertThat(a.balanceMicros()).isEqualTo(950_019);
+        assertThat(a.ledgerLength()).isEqualTo(2);
+        assertThat(a.ledgerBalanceMicros()).isEqualTo(950_019);
+    }
+
+    @Test
+    void topUpReferenceReusedWithAnotherAmountIsRefusedAndCreditsNothing() {
+        Kiln.Account a = Kiln.account("payg", "free", 0);
+        String reference = "pay-" + a.id();
+        given().header("Authorization", Kiln.ADMIN).contentType(ContentType.JSON)
+                .body(Map.of("amount_micros", 1_000_000, "reference", reference))
+                .post("/admin/v1/accounts/" + a.id() + "/top-ups").then().statusCode(200);
+
+        given().header("Authorization", Kiln.ADMIN).contentType(ContentType.JSON)
+                .body(Map.of("amount_micros", 2_000_000, "reference", reference))
+                .post("/admin/v1/accounts/" + a.id() + "/top-ups").then().statusCode(409)
+                .body("error.code", equalTo("top_up_reference_reused")).body("error.param", equalTo("reference"));
+
+        assertThat(a.balanceMicros()).isEqualTo(950_000);
+        assertThat(a.ledgerLength()).isEqualTo(1);
+    }
+
+    @Test
+    void topUpsWithoutAReferenceAreNeverDeduplicated() {
+        Kiln.Account a = Kiln.account("payg", "free", 0);
+        for (int i = 0; i < 2; i++) {
+            given().header("Authorization", Kiln.ADMIN).contentType(ContentType.JSON).body(Map.of("amount_micros", 100))
+                    .post("/admin/v1/accounts/" + a.id() + "/top-ups").then().statusCode(200);
+        }
+        assertThat(a.balanceMicros()).isEqualTo(190);
+    }
+
+    @Test
+    void invoicedAccountGetsItsTiersCreditLimitUnlessGivenOne() {
+        String id = "cl-" + UUID.randomUUID().toString().substring(0, 8);
+        given().header("Authorization", Kiln.ADMIN).contentType(ContentType.JSON)
+                .body(Map.of("id", id, "plan", "invoiced", "tier", "standard"))
+                .post("/admin/v1/accounts").then().statusCode(201).body("credit_limit_micros", equalTo(1_000_000_000));
+        given().header("Authorization", Kiln.ADMIN).contentType(ContentType.JSON)
+                .body(Map.of("id", id + "b", "plan", "invoiced", "tier", "standard", "credit_limit_micros", 5_000))
+                .post("/admin/v1/accounts").then().statusCode(201).body("credit_limit_micros", equalTo(5_000));
+        given().header("Authorization", Kiln.ADMIN).contentType(ContentType.JSON)
+                .body(Map.of("id", id + "c", "plan", "payg", "credit_limit_micros", 5_000))
+                .post("/admin/v1/accounts").then().statusCode(400).body("error.param", equalTo("credit_limit_micros"));
+    }
+
+    @Test
+    void creditLimitCanBeChangedAndRemoved() {
+        Kiln.Account a = Kiln.account("invoiced", "unlimited", 0);
+        given().header("Authorization", Kiln.ADMIN).contentType(ContentType.JSON).body(Map.of("credit_limit_micros", 7))
+                .put("/admin/v1/accounts/" + a.id() + "/credit-limit").then().statusCode(200)
+                .body("credit_limit_micros", equalTo(7));
+        given().header("Authorization", Kiln.ADMIN).contentType(ContentType.JSON).body("{\"credit_limit_micros\":null}")
+                .put("/admin/v1/accounts/" + a.id() + "/credit-limit").then().statusCode(200)
+                .body("credit_limit_micros", equalTo(null));
+        given().header("Authorization", Kiln.ADMIN).contentType(ContentType.JSON).body(Map.of("credit_limit_micros", -1))
+                .put("/admin/v1/accounts/" + a.id() + "/credit-limit").then().statusCode(400);
+    }
+
+    @Test
+    void ledgerIsReadInBoundedPagesFollowingTheCursor() {
+        Kiln.Account a = Kiln.account("payg", "free", 0);
+        for (int i = 1; i <= 5; i++) {
+            topUp(a.id(), 100 * i);
+        }
+        String ledger = "/admin/v1/accounts/" + a.id() + "/ledger";
+
+        Map<String, Object> first = given().header("Authorization", Kiln.ADMIN).queryParam("limit", 2).get(ledger)
+                .then().statusCode(200).body("data", hasSize(2)).body("has_more", equalTo(true))
+                .body("opening_balance_micros", equalTo(0)).extract().as(Map.class);
+        Map<String, Object> second = given().header("Authorization", Kiln.ADMIN).queryParam("limit", 2)
+                .queryParam("after", first.get("next_cursor")).get(ledger)
+                .then().statusCode(200).body("data", hasSize(2)).extract().as(Map.class);
+        Map<String, Object> last = given().header("Authorization", Kiln.ADMIN).queryParam("limit", 2)
+                .queryParam("after", second.get("next_cursor")).get(ledger)
+                .then().statusCode(200).body("data", hasSize(1)).body("has_more", equalTo(false))
+                .body("next_cursor", equalTo(null)).extract().as(Map.class);
+
+        assertThat(second.get("opening_balance_micros")).isEqualTo(first.get("recomputed_balance_micros"));
+        assertThat(last.get("opening_balance_micros")).isEqualTo(second.get("recomputed_balance_micros"));
+        assertThat(((Number) last.get("recomputed_balance_micros")).longValue()).isEqualTo(a.balanceMicros());
+    }
+
+    @Test
+    void ledgerPageSizeAndCursorAreValidated() {
+        Kiln.Account a = Kiln.account("payg", "free", 0);
+        String ledger = "/admin/v1/accounts/" + a.id() + "/ledger";
+        for (String limit : new String[]{"0", "1001", "ten"}) {
+            given().header("Authorization", Kiln.ADMIN).queryParam("limit", limit).get(ledger).then().statusCode(400)
+                    .body("error.param", equalTo("limit"));
+        }
+        given().header("Authorization", Kiln.ADMIN).queryParam("after", "x-1").get(ledger).then().statusCode(400)
+                .body("error.param", equalTo("after"));
+        given().header("Authorization", Kiln.ADMIN).queryParam("limit", 1).get("/admin/v1/accounts/" + a.id() + "/usage")
+                .then().statusCode(200).body("entries", equalTo(0)).body("has_more", equalTo(false));
+    }
+
+    @Test
+    void usageIsSummedPerPage() {
+        Kiln.Account a = Kiln.account("payg", "free", 0);
+        topUp(a.id(), 1_000);
+        topUp(a.id(), 2_000);
+        String usage = "/admin/v1/accounts/" + a.id() + "/usage";
+        String cursor = given().header("Authorization", Kiln.ADMIN).queryParam("limit", 1).get(usage).then()
+                .statusCode(200).body("top_ups_micros", equalTo(1_000)).body("has_more", equalTo(true))
+                .extract().path("next_cursor");
+        given().header("Authorization", Kiln.ADMIN).queryParam("limit", 1).queryParam("after", cursor).get(usage).then()
+                .statusCode(200).body("top_ups_micros", equalTo(2_000)).body("has_more", equalTo(false));
     }
 }

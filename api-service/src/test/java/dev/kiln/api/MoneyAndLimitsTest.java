@@ -20,6 +20,7 @@ import java.util.stream.Collectors;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
 
 /** Money and limits under concurrency: the submit script is the only arbiter, and it is exact. */
 @QuarkusTest
@@ -115,5 +116,33 @@ class MoneyAndLimitsTest {
         assertThat(count.apply("topup")).isEqualTo(2);
         assertThat(count.apply("reserve")).isEqualTo(3);
         assertThat(count.apply("settle")).isEqualTo(1);
+    }
+
+    @Test
+    void invoicedAccountIsRefusedPastItsCreditLimitAndTheRefusalChangesNothing() {
+        Kiln.Account a = Kiln.account("invoiced", "unlimited", 0);
+        given().header("Authorization", Kiln.ADMIN).contentType("application/json")
+                .body(Map.of("credit_limit_micros", 2_500)).put("/admin/v1/accounts/" + a.id() + "/credit-limit")
+                .then().statusCode(200);
+        given().header("Authorization", a.bearer()).header("Prefer", "respond-async").contentType("application/json")
+                .body(Map.of("prompt", "owed", "n", 2, "model", "sd-1.5-paid")).post("/v1/images/generations")
+                .then().statusCode(202);
+        Kiln.Snapshot before = a.snapshot();
+
+        given().header("Authorization", a.bearer()).header("Prefer", "respond-async").contentType("application/json")
+                .body(Map.of("prompt", "one too many", "n", 1, "model", "sd-1.5-paid")).post("/v1/images/generations")
+                .then().statusCode(402).body("error.code", equalTo("insufficient_credits"));
+
+        assertThat(a.snapshot()).isEqualTo(before);
+        assertThat(a.balanceMicros()).isEqualTo(-2_000);
+    }
+
+    @Test
+    void invoicedAccountWithoutACreditLimitMayOweWithoutCeiling() {
+        Kiln.Account a = Kiln.account("invoiced", "unlimited", 0);
+        given().header("Authorization", a.bearer()).header("Prefer", "respond-async").contentType("application/json")
+                .body(Map.of("prompt", "owed", "n", 10, "model", "sd-1.5-paid")).post("/v1/images/generations")
+                .then().statusCode(202);
+        assertThat(a.balanceMicros()).isEqualTo(-10_000);
     }
 }

@@ -103,7 +103,7 @@ class OutagesTest {
     @Order(3)
     void submissionsWorkAgainOnceRedisIsBack() {
         stack.restartRedis();
-        // Redis came back empty; Lettuce reconnects on its own backoff schedule.
+        // Redis came back from its AOF; Lettuce reconnects on its own backoff schedule.
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
                 given().get("/q/health/ready").then().statusCode(200));
         Kiln.Account a = Kiln.account("payg", "free", 100_000);

@@ -6,6 +6,7 @@ import dev.kiln.api.ApiConfig;
 import dev.kiln.api.billing.Accounts;
 import dev.kiln.api.billing.LedgerEntry;
 import dev.kiln.api.billing.TopUpFee;
+import dev.kiln.api.billing.TopUpFees;
 import dev.kiln.api.errors.ApiException;
 import dev.kiln.api.ratelimit.TierTable;
 import dev.kiln.common.errors.ErrorCodes;
@@ -17,8 +18,10 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -30,6 +33,8 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
+import java.util.regex.Pattern;
 
 /**
  * Operator API under {@code /admin/v1}, behind {@code kiln.api.admin-token}: accounts, keys
@@ -43,19 +48,27 @@ public class AdminResource {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final SecureRandom RANDOM = new SecureRandom();
 
+    private static final Pattern STREAM_ID = Pattern.compile("[0-9]{1,19}(-[0-9]{1,19})?");
+
     private final AdminAuth auth;
     private final Accounts accounts;
     private final TierTable tiers;
-    private final int feeBasisPoints;
+    private final TopUpFees fees;
+    private final ApiConfig config;
 
-    public AdminResource(AdminAuth auth, Accounts accounts, TierTable tiers, ApiConfig config) {
+    public AdminResource(AdminAuth auth, Accounts accounts, TierTable tiers, TopUpFees fees, ApiConfig config) {
         this.auth = auth;
         this.accounts = accounts;
         this.tiers = tiers;
-        this.feeBasisPoints = config.topUpFeeBasisPoints();
+        this.fees = fees;
+        this.config = config;
     }
 
-    /** Body {@code {"id"?, "plan": "payg"|"invoiced", "tier"?}} → 201 account; 409 if the id exists. */
+    /**
+     * Body {@code {"id"?, "plan": "payg"|"invoiced", "tier"?, "credit_limit_micros"?}} → 201 account; 409
+     * if the id exists. An invoiced account gets {@code credit_limit_micros}, else its tier's
+     * {@code credit-limit-micros}, else no ceiling.
+     */
     @POST
     public Response create(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, byte[] body) {
         auth.require(authorization);
@@ -70,7 +83,14 @@ public class AdminResource {
         }
         String tier = text(json, "tier", tiers.defaultTier());
         requireTier(tier);
-        if (!accounts.create(id, plan, tier)) {
+        OptionalLong creditLimit = creditLimit(json);
+        if (creditLimit.isPresent() && !plan.equals("invoiced")) {
+            throw ApiException.invalid("credit_limit_micros", "'credit_limit_micros' applies to invoiced accounts only.");
+        }
+        if (creditLimit.isEmpty() && plan.equals("invoiced")) {
+            creditLimit = tierCreditLimit(tier);
+        }
+        if (!accounts.create(id, plan, tier, creditLimit)) {
             throw new ApiException(ErrorType.CONFLICT, "Account '" + id + "' already exists.", "id", "account_exists");
         }
         LOG.infof("admin: created account %s plan=%s tier=%s", id, plan, tier);
@@ -81,6 +101,30 @@ public class AdminResource {
     @Path("/{id}")
     public Map<String, Object> get(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("id") String id) {
         auth.require(authorization);
+        return view(require(id));
+    }
+
+    /**
+     * Body {@code {"credit_limit_micros": N | null}}: sets an invoiced account's credit limit (null removes
+     * it: no ceiling). Takes effect at the next submission; jobs already admitted keep their reservation.
+     */
+    @PUT
+    @Path("/{id}/credit-limit")
+    public Map<String, Object> setCreditLimit(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+                                              @PathParam("id") String id, byte[] body) {
+        auth.require(authorization);
+        Accounts.Account account = require(id);
+        JsonNode json = parse(body);
+        if (!json.has("credit_limit_micros")) {
+            throw new ApiException(ErrorType.INVALID_REQUEST, "'credit_limit_micros' is required (null removes the limit).",
+                    "credit_limit_micros", ErrorCodes.MISSING_REQUIRED);
+        }
+        if (!"invoiced".equals(account.plan())) {
+            throw ApiException.invalid("credit_limit_micros", "'credit_limit_micros' applies to invoiced accounts only.");
+        }
+        OptionalLong limit = creditLimit(json);
+        accounts.setCreditLimit(id, limit);
+        LOG.infof("admin: credit limit of account %s set to %s", id, limit.isPresent() ? limit.getAsLong() : "none");
         return view(require(id));
     }
 
@@ -128,10 +172,15 @@ public class AdminResource {
         return Map.of("key_id", keyId, "status", "revoked");
     }
 
-    /** Body {@code {"amount_micros": gross, "reference"?}} → fee, credited amount and new balance. */
+    /**
+     * Body {@code {"amount_micros": gross, "reference"?}} → fee, credited amount and new balance. A
+     * reference is credited once: posting it again answers the first top-up (balance as it was right
+     * after it, header {@code Idempotent-Replayed: true}); with another amount it is 409
+     * {@code top_up_reference_reused}.
+     */
     @POST
     @Path("/{id}/top-ups")
-    public Map<String, Object> topUp(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+    public Response topUp(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
                                      @PathParam("id") String id, byte[] body) {
         auth.require(authorization);
         JsonNode json = parse(body);
@@ -141,30 +190,49 @@ public class AdminResource {
         }
         TopUpFee fee;
         try {
-            fee = TopUpFee.of(amount.asLong(), feeBasisPoints);
+            fee = fees.on(amount.asLong());
         } catch (IllegalArgumentException e) {
             throw ApiException.invalid("amount_micros", "'amount_micros' is out of range.");
         }
-        long balance = accounts.topUp(id, fee, text(json, "reference", ""))
-                .orElseThrow(() -> accountNotFound(id));
-        LOG.infof("admin: top-up of %d micros (fee %d) for account %s", fee.grossMicros(), fee.feeMicros(), id);
+        String reference = text(json, "reference", "");
+        Accounts.TopUpResult result = accounts.topUp(id, fee, reference).orElseThrow(() -> accountNotFound(id));
+        if (result.outcome() == Accounts.TopUpResult.Outcome.REFERENCE_CONFLICT) {
+            throw new ApiException(ErrorType.CONFLICT, "Reference '" + reference + "' was already used for a top-up of "
+                    + result.grossMicros() + " micros.", "reference", ErrorCodes.TOP_UP_REFERENCE_REUSED);
+        }
+        boolean replay = result.outcome() == Accounts.TopUpResult.Outcome.REPLAY;
+        if (replay) {
+            LOG.infof("admin: top-up reference %s of account %s replayed; nothing credited", reference, id);
+        } else {
+            LOG.infof("admin: top-up of %d micros (fee %d) for account %s", fee.grossMicros(), fee.feeMicros(), id);
+        }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("account_id", id);
-        m.put("amount_micros", fee.grossMicros());
-        m.put("fee_micros", fee.feeMicros());
-        m.put("credited_micros", fee.creditedMicros());
-        m.put("balance_micros", balance);
-        return m;
+        m.put("amount_micros", result.grossMicros());
+        m.put("fee_micros", result.feeMicros());
+        m.put("credited_micros", result.creditedMicros());
+        m.put("balance_micros", result.balanceAfterMicros());
+        Response.ResponseBuilder answer = Response.ok(m);
+        return (replay ? answer.header("Idempotent-Replayed", "true") : answer).build();
     }
 
-    /** Every ledger entry, oldest first, plus the balance and reservations recomputed from them. */
+    /**
+     * One page of ledger entries, oldest first: {@code ?after=<entry id or epoch millis>&limit=<n>}
+     * (default {@code kiln.api.ledger.default-page-size}, at most {@code max-page-size}). Beside the
+     * entries: the balance before the page's first entry, the balance after its last one recomputed from
+     * the deltas, the change in reservations over the page, and {@code next_cursor} when more follow.
+     */
     @GET
     @Path("/{id}/ledger")
     public Map<String, Object> ledger(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-                                      @PathParam("id") String id) {
+                                      @PathParam("id") String id, @QueryParam("after") String after,
+                                      @QueryParam("limit") String limit) {
         auth.require(authorization);
         require(id);
-        List<LedgerEntry> entries = accounts.ledger(id);
+        Accounts.LedgerPage page = accounts.ledger(id, cursor(after), pageSize(limit));
+        List<LedgerEntry> entries = page.entries();
+        long opening = entries.isEmpty() ? 0
+                : entries.get(0).num("balance_after_micros") - entries.get(0).balanceDeltaMicros();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("object", "list");
         m.put("data", entries.stream().map(e -> {
@@ -173,20 +241,28 @@ public class AdminResource {
             v.putAll(e.fields());
             return v;
         }).toList());
-        m.put("recomputed_balance_micros", entries.stream().mapToLong(LedgerEntry::balanceDeltaMicros).sum());
+        m.put("opening_balance_micros", opening);
+        m.put("recomputed_balance_micros", opening + entries.stream().mapToLong(LedgerEntry::balanceDeltaMicros).sum());
         m.put("recomputed_reserved_micros", entries.stream().mapToLong(LedgerEntry::reservedDeltaMicros).sum());
+        pageLinks(m, page);
         return m;
     }
 
-    /** Totals over the ledger: top-ups, fees, charges, refunds, images, open reservations. */
+    /**
+     * Totals over one page of the ledger (same {@code after} and {@code limit} as the ledger): top-ups,
+     * fees, charges, refunds, images; sum the pages for a period. Balance and reservations are the
+     * account's current ones.
+     */
     @GET
     @Path("/{id}/usage")
     public Map<String, Object> usage(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-                                     @PathParam("id") String id) {
+                                     @PathParam("id") String id, @QueryParam("after") String after,
+                                     @QueryParam("limit") String limit) {
         auth.require(authorization);
         Accounts.Account account = require(id);
+        Accounts.LedgerPage page = accounts.ledger(id, cursor(after), pageSize(limit));
         long topUps = 0, fees = 0, charged = 0, refunded = 0, images = 0, jobs = 0;
-        for (LedgerEntry e : accounts.ledger(id)) {
+        for (LedgerEntry e : page.entries()) {
             switch (e.type()) {
                 case "topup" -> {
                     topUps += e.num("amount_micros");
@@ -212,7 +288,57 @@ public class AdminResource {
         m.put("fees_micros", fees);
         m.put("balance_micros", account.balanceMicros());
         m.put("reserved_micros", account.reservedMicros());
+        m.put("entries", page.entries().size());
+        pageLinks(m, page);
         return m;
+    }
+
+    private static void pageLinks(Map<String, Object> m, Accounts.LedgerPage page) {
+        m.put("has_more", page.nextCursor() != null);
+        m.put("next_cursor", page.nextCursor());
+    }
+
+    private static String cursor(String after) {
+        if (after == null || after.isEmpty()) {
+            return null;
+        }
+        if (!STREAM_ID.matcher(after).matches()) {
+            throw ApiException.invalid("after", "'after' must be a ledger entry id (e.g. 1700000000000-0) or epoch millis.");
+        }
+        return after;
+    }
+
+    private int pageSize(String limit) {
+        if (limit == null || limit.isEmpty()) {
+            return config.ledger().defaultPageSize();
+        }
+        int max = config.ledger().maxPageSize();
+        try {
+            int n = Integer.parseInt(limit);
+            if (n >= 1 && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw ApiException.invalid("limit", "'limit' must be an integer from 1 to " + max + ".");
+    }
+
+    private static OptionalLong creditLimit(JsonNode json) {
+        JsonNode v = json.get("credit_limit_micros");
+        if (v == null || v.isNull()) {
+            return OptionalLong.empty();
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < 0) {
+            throw ApiException.invalid("credit_limit_micros", "'credit_limit_micros' must be a non-negative integer.");
+        }
+        return OptionalLong.of(v.asLong());
+    }
+
+    private OptionalLong tierCreditLimit(String tier) {
+        ApiConfig.Tier t = config.tiers().get(tier);
+        return t == null || t.creditLimitMicros().isEmpty() ? OptionalLong.empty()
+                : OptionalLong.of(t.creditLimitMicros().get());
     }
 
     private Accounts.Account require(String id) {
@@ -239,6 +365,7 @@ public class AdminResource {
         m.put("tier", a.tier());
         m.put("balance_micros", a.balanceMicros());
         m.put("reserved_micros", a.reservedMicros());
+        m.put("credit_limit_micros", a.creditLimitMicros().isPresent() ? a.creditLimitMicros().getAsLong() : null);
         return m;
     }
 

@@ -5,8 +5,20 @@ package dev.kiln.api.billing;
  * micros, so the platform never under-collects a fraction of a micro; {@code credited = gross - fee}.
  */
 public record TopUpFee(long grossMicros, long feeMicros, long creditedMicros) {
+    /** 100 %: a larger fee would credit a negative amount. */
+    public static final int MAX_BASIS_POINTS = 10_000;
+
+    /** @throws IllegalArgumentException unless {@code 0 <= basisPoints <= 10 000} */
+    public static int requireValidBasisPoints(int basisPoints) {
+        if (basisPoints < 0 || basisPoints > MAX_BASIS_POINTS) {
+            throw new IllegalArgumentException("kiln.api.top-up-fee-basis-points must be between 0 and "
+                    + MAX_BASIS_POINTS + " (100 %), got " + basisPoints);
+        }
+        return basisPoints;
+    }
 
     public static TopUpFee of(long grossMicros, int basisPoints) {
+        requireValidBasisPoints(basisPoints);
         if (grossMicros <= 0) {
             throw new IllegalArgumentException("top-up must be positive");
         }

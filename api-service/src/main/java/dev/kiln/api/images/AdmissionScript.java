@@ -44,7 +44,7 @@ public class AdmissionScript {
                 RedisKeys.rateLimit(account, RedisKeys.RL_IMAGES, key.keyHash()),
                 RedisKeys.job(account, spec.jobId()), RedisKeys.ledger(account),
                 dedup.recordKey(account, fingerprint),
-                RedisKeys.enqueuePending(account)};
+                RedisKeys.enqueuePending(account), RedisKeys.liveJobs(account)};
         long recordTtlSeconds = dedup.recordTtl(Duration.ofSeconds(config.jobs().idempotencyTtlSeconds()),
                         config.jobs().sdkRetryWindow())
                 .toSeconds();

@@ -70,6 +70,8 @@ public class JobsResource {
         Caller caller = auth.authenticate(authorization);
         find(caller, id);
         SettleResult result = RedisCalls.await(redis.completer().cancel(caller.accountId(), id), timeout);
+        // The refund the answer reports must survive a failover to the replica.
+        RedisCalls.await(redis.replicaWait().afterWrites(), timeout);
         if (result.outcome() == SettleResult.Outcome.MISSING) {
             throw notFound(id).withHeaders(caller.limits().headers());
         }

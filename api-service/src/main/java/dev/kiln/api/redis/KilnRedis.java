@@ -4,18 +4,22 @@ import dev.kiln.api.ApiConfig;
 import dev.kiln.common.jobs.JobCompleter;
 import dev.kiln.common.redis.KilnScripts;
 import dev.kiln.common.redis.RedisConnections;
+import dev.kiln.common.redis.ReplicaWait;
 import dev.kiln.common.redis.ScriptRunner;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -34,10 +38,16 @@ public class KilnRedis {
     private volatile StatefulRedisPubSubConnection<String, String> pubSub;
     private volatile ScriptRunner scripts;
     private volatile JobCompleter completer;
+    private volatile ReplicaWait replicaWait;
+    private volatile StatefulRedisConnection<String, String> waitConnection;
+    private final Counter waitShortfalls;
     private final AtomicBoolean connecting = new AtomicBoolean();
 
-    public KilnRedis(ApiConfig config) {
+    public KilnRedis(ApiConfig config, MeterRegistry metrics) {
         this.config = config;
+        this.waitShortfalls = Counter.builder("kiln.api.redis.wait.shortfalls")
+                .description("WAITs that timed out with fewer replicas acknowledging than kiln.api.redis.wait-replicas")
+                .register(metrics);
         // Creating the client does not connect; other beans' startup observers may use it in any order.
         this.client = RedisConnections.client(config.redis().uri(), config.redis().timeout().toMillis());
     }
@@ -56,6 +66,9 @@ public class KilnRedis {
         }
         if (connection != null) {
             connection.close();
+        }
+        if (waitConnection != null) {
+            waitConnection.close();
         }
         client.shutdown(100, 2000, TimeUnit.MILLISECONDS);
     }
@@ -77,7 +90,7 @@ public class KilnRedis {
                 if (connection == null) {
                     connection = client.connect();
                     scripts = new ScriptRunner(connection.async());
-                    completer = new JobCompleter(scripts);
+                    completer = new JobCompleter(scripts, config.ledger().maxEntries());
                     scripts.preload(KilnScripts.SUBMIT, KilnScripts.SETTLE, KilnScripts.AUTHENTICATE);
                 }
                 c = connection;
@@ -111,6 +124,38 @@ public class KilnRedis {
     public JobCompleter completer() {
         commands();
         return completer;
+    }
+
+    /**
+     * Waits (bounded) until {@code kiln.api.redis.wait-replicas} replicas hold every write completed
+     * before the call: use it after a money-changing write and before answering. Waits for nothing when
+     * the setting is 0. Its WAITs run on a connection of their own (see {@link ReplicaWait}).
+     */
+    public ReplicaWait replicaWait() {
+        ReplicaWait w = replicaWait;
+        if (w == null) {
+            synchronized (this) {
+                if (replicaWait == null) {
+                    replicaWait = newReplicaWait();
+                }
+                w = replicaWait;
+            }
+        }
+        return w;
+    }
+
+    private ReplicaWait newReplicaWait() {
+        ApiConfig.Redis redis = config.redis();
+        if (redis.waitReplicas() == 0) {
+            return ReplicaWait.disabled();
+        }
+        waitConnection = client.connect();
+        return new ReplicaWait(waitConnection.async(), redis.waitReplicas(), redis.waitTimeout(),
+                acked -> {
+                    waitShortfalls.increment();
+                    LOG.warnf("only %d of %d Redis replicas acknowledged within %d ms; a failover now could lose "
+                            + "the latest money writes", acked, redis.waitReplicas(), redis.waitTimeout().toMillis());
+                });
     }
 
     /** A dedicated pub/sub connection (subscribers cannot issue ordinary commands). */

@@ -25,4 +25,22 @@ class TopUpFeeTest {
     void refusesNonPositiveAmounts() {
         assertThatThrownBy(() -> TopUpFee.of(0, 500)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void acceptsFeesFromZeroToOneHundredPercent() {
+        assertThat(TopUpFee.of(1_000, 0)).isEqualTo(new TopUpFee(1_000, 0, 1_000));
+        assertThat(TopUpFee.of(1_000, 10_000)).isEqualTo(new TopUpFee(1_000, 1_000, 0));
+    }
+
+    @Test
+    void refusesAFeeAboveOneHundredPercentThatWouldCreditANegativeAmount() {
+        assertThatThrownBy(() -> TopUpFee.requireValidBasisPoints(10_001))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("kiln.api.top-up-fee-basis-points");
+        assertThatThrownBy(() -> TopUpFee.of(1_000, 10_001)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void refusesANegativeFee() {
+        assertThatThrownBy(() -> TopUpFee.requireValidBasisPoints(-1)).isInstanceOf(IllegalArgumentException.class);
+    }
 }

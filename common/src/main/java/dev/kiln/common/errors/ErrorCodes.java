@@ -18,6 +18,8 @@ public final class ErrorCodes {
     public static final String RATE_LIMIT_REQUESTS = "rate_limit_exceeded_requests";
     public static final String RATE_LIMIT_IMAGES = "rate_limit_exceeded_images";
     public static final String IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused";
+    /** A top-up reference posted again with a different amount (409). */
+    public static final String TOP_UP_REFERENCE_REUSED = "top_up_reference_reused";
     public static final String JOB_NOT_CANCELABLE = "job_not_cancelable";
     public static final String QUEUE_SATURATED = "queue_saturated";
     public static final String BACKEND_UNAVAILABLE = "backend_unavailable";

@@ -24,10 +24,27 @@ import java.util.concurrent.CompletionStage;
  * Thread-safe; the stages complete on Lettuce's I/O threads, so do not block in callbacks.
  */
 public final class JobCompleter {
-    private final ScriptRunner scripts;
+    /**
+     * Ledger entries kept per account when the caller configures none: the settle script appends with
+     * {@code XADD MAXLEN ~}, so older entries are trimmed (approximately) beyond this.
+     */
+    public static final long DEFAULT_LEDGER_MAX_ENTRIES = 100_000;
 
+    private final ScriptRunner scripts;
+    private final String ledgerMaxEntries;
+
+    /** With {@link #DEFAULT_LEDGER_MAX_ENTRIES}. */
     public JobCompleter(ScriptRunner scripts) {
+        this(scripts, DEFAULT_LEDGER_MAX_ENTRIES);
+    }
+
+    /** @param ledgerMaxEntries ledger entries kept per account (approximate); 0 never trims */
+    public JobCompleter(ScriptRunner scripts, long ledgerMaxEntries) {
+        if (ledgerMaxEntries < 0) {
+            throw new IllegalArgumentException("ledgerMaxEntries must be >= 0");
+        }
         this.scripts = scripts;
+        this.ledgerMaxEntries = Long.toString(ledgerMaxEntries);
     }
 
     public CompletionStage<MarkRunningResult> markRunning(String accountId, String jobId) {
@@ -70,11 +87,12 @@ public final class JobCompleter {
     private CompletionStage<SettleResult> settle(String accountId, String jobId, JobStatus target,
                                                  String allowedFrom, List<String> resultKeys,
                                                  String errorCode, String errorMessage) {
-        String[] keys = {RedisKeys.job(accountId, jobId), RedisKeys.account(accountId), RedisKeys.ledger(accountId)};
+        String[] keys = {RedisKeys.job(accountId, jobId), RedisKeys.account(accountId), RedisKeys.ledger(accountId),
+                RedisKeys.liveJobs(accountId)};
         return scripts.run(KilnScripts.SETTLE, keys,
                         target.wire(), allowedFrom, Integer.toString(resultKeys.size()),
                         JobJson.keysToJson(resultKeys), nullToEmpty(errorCode), nullToEmpty(errorMessage),
-                        RedisKeys.jobDoneChannel(jobId))
+                        RedisKeys.jobDoneChannel(jobId), ledgerMaxEntries)
                 .thenApply(JobCompleter::toSettleResult);
     }
 

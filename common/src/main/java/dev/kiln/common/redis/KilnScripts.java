@@ -20,6 +20,8 @@ public final class KilnScripts {
     public static final LuaScript TOP_UP = LuaScript.load("top_up.lua");
     /** Create an account hash if absent. */
     public static final LuaScript CREATE_ACCOUNT = LuaScript.load("create_account.lua");
+    /** Delete a lock key only while it holds the caller's token. */
+    public static final LuaScript RELEASE_LOCK = LuaScript.load("release_lock.lua");
 
     private KilnScripts() {
     }

@@ -107,6 +107,31 @@ public final class RedisKeys {
         return isValidAccountId(id) ? id : null;
     }
 
+    /**
+     * Sorted set of the account's unsettled jobs (member = job id, score = deadline millis): the submit
+     * script adds, the settle script removes. The API's sweeper reads it through {@link #ACCOUNTS} to
+     * settle jobs nobody settled by their deadline. One set per account keeps it in the account's slot,
+     * so both scripts still touch one Redis Cluster slot.
+     */
+    public static String liveJobs(String accountId) {
+        return prefix(accountId) + "live";
+    }
+
+    /** Hash: the first top-up posted with a reference (amounts and resulting balance); no TTL. */
+    public static String topUpReference(String accountId, String referenceSha256Hex) {
+        return prefix(accountId) + "topup:" + referenceSha256Hex;
+    }
+
+    /**
+     * Set of every account id: the entry point of the sweepers, which visit each account's
+     * {@link #liveJobs} and {@link #enqueuePending} sets instead of scanning the keyspace. Written when
+     * an account is created (outside the creation script: it lives in no account's slot).
+     */
+    public static final String ACCOUNTS = "kiln:accounts";
+
+    /** String holding the id of the API instance that sweeps right now (SET NX PX: a lock with a TTL). */
+    public static final String SWEEPER_LOCK = "kiln:sweeper:lock";
+
     /** Set of the account's key hashes, so the admin API can list and revoke them. */
     public static String keyIndex(String accountId) {
         return prefix(accountId) + "keys";

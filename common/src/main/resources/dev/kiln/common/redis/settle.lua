@@ -7,6 +7,7 @@
 -- KEYS[1] job hash       kiln:{a:ID}:job:<jobId>
 -- KEYS[2] account hash   kiln:{a:ID}:account
 -- KEYS[3] ledger stream  kiln:{a:ID}:ledger
+-- KEYS[4] optional: live-jobs zset  kiln:{a:ID}:live; the settled job leaves it (the sweeper's index)
 -- ARGV[1] target status: succeeded | failed | canceled | expired
 -- ARGV[2] statuses the transition may start from, comma separated (e.g. "queued,running")
 -- ARGV[3] images produced (>= 0)
@@ -14,6 +15,7 @@
 -- ARGV[5] error code ("" for none)
 -- ARGV[6] error message ("" for none)
 -- ARGV[7] pub/sub channel to announce on (kiln:job-done:<jobId>)
+-- ARGV[8] optional: ledger length kept, XADD MAXLEN ~ this many entries (absent or 0 = never trimmed)
 --
 -- Returns {outcome, status, charged_micros, refunded_micros}
 -- outcome: "settled" (this call settled it) | "terminal" (already settled earlier; amounts are the
@@ -48,10 +50,20 @@ local refunded = reserved - charged
 redis.call('HINCRBY', KEYS[2], 'reserved_micros', 0 - reserved)
 local balance = redis.call('HINCRBY', KEYS[2], 'balance_micros', refunded)
 
-redis.call('XADD', KEYS[3], '*', 'type', 'settle', 'job', string.match(KEYS[1], ':job:(.*)$'),
+local job_id = string.match(KEYS[1], ':job:(.*)$')
+local entry = {'type', 'settle', 'job', job_id,
   'status', ARGV[1], 'images', produced, 'charged_micros', charged, 'refunded_micros', refunded,
   'balance_delta_micros', refunded, 'reserved_delta_micros', 0 - reserved,
-  'balance_after_micros', balance, 'ts_ms', now)
+  'balance_after_micros', balance, 'ts_ms', now}
+local max_len = tonumber(ARGV[8] or '0')
+if max_len > 0 then
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[8], '*', unpack(entry))
+else
+  redis.call('XADD', KEYS[3], '*', unpack(entry))
+end
+if KEYS[4] then
+  redis.call('ZREM', KEYS[4], job_id)
+end
 
 redis.call('HSET', KEYS[1], 'status', ARGV[1], 'settled', 1, 'images_produced', produced,
   'result', ARGV[4], 'error_code', ARGV[5], 'error_message', ARGV[6],

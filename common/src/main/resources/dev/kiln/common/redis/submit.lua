@@ -15,6 +15,9 @@
 -- KEYS[8] optional: enqueue-pending zset  kiln:{a:ID}:enqueue-pending; when given, an admitted job
 --         is added (score = admission millis) until the caller removes it after the Kafka ack, so a
 --         job that never reached Kafka can be found and refunded later. Callers passing 7 keys skip it.
+-- KEYS[9] optional: live-jobs zset  kiln:{a:ID}:live; when given, the admitted job is added with score =
+--         its deadline_ms (from the spec; no deadline: admission + record TTL) until settle.lua removes
+--         it, so the API's sweeper finds every job left unsettled past its deadline.
 -- ARGV[1] job id
 -- ARGV[2] n (images requested, >= 1)
 -- ARGV[3] price per image, integer micros (>= 0)
@@ -31,7 +34,8 @@
 --          req_limit, req_remaining, req_reset_ms, img_limit, img_remaining, img_reset_ms,
 --          balance_micros, tier, plan}
 -- outcome: "ok" | "replay" (job_id = the earlier job) | "unauthenticated" | "idempotency_conflict"
---          | "rate_limited_requests" | "rate_limited_images" | "insufficient_credits"
+--          | "rate_limited_requests" | "rate_limited_images" | "insufficient_credits" (PAYG wallet short,
+--          or an invoiced account's balance would fall below -credit_limit_micros)
 -- For "unauthenticated" only the outcome is meaningful.
 
 local t = redis.call('TIME')
@@ -43,7 +47,7 @@ local function int_s(x) return string.format('%d', x) end
 local now_s = int_s(now)
 
 local key = redis.call('HMGET', KEYS[2], 'status', 'tier')
-local acct = redis.call('HMGET', KEYS[1], 'plan', 'tier', 'balance_micros')
+local acct = redis.call('HMGET', KEYS[1], 'plan', 'tier', 'balance_micros', 'credit_limit_micros')
 if key[1] ~= 'active' or not acct[1] then
   return {'unauthenticated', '', 0, 0, 0, 0, 0, 0, 0, 0, '', ''}
 end
@@ -106,8 +110,15 @@ end
 
 local cost = n * tonumber(ARGV[3])
 -- PAYG pays up front; an empty wallet is refused even for a free model. Invoiced accounts are
--- metered: their balance may go negative (what they owe) and they are never refused for credit.
-if plan ~= 'invoiced' and (balance <= 0 or balance < cost) then
+-- metered: their balance may go negative (what they owe), down to their credit limit when they have
+-- one (no credit_limit_micros field: no ceiling).
+local refused
+if plan == 'invoiced' then
+  refused = acct[4] and balance - cost < 0 - tonumber(acct[4])
+else
+  refused = balance <= 0 or balance < cost
+end
+if refused then
   return answer('insufficient_credits', '', 0, req_limit - req_used, img_limit - img_used)
 end
 
@@ -141,6 +152,17 @@ redis.call('XADD', KEYS[6], '*', 'type', 'reserve', 'job', job_id,
 if KEYS[8] then
   redis.call('ZADD', KEYS[8], now_s, job_id)
   redis.call('EXPIRE', KEYS[8], ARGV[8])
+end
+
+if KEYS[9] then
+  -- The digits as Redis got them: a score string is exact, a Lua number would print as a double.
+  local deadline = string.match(ARGV[4], '"deadline_ms":(%d+)')
+  if not deadline or deadline == '0' then
+    deadline = int_s(now + tonumber(ARGV[8]) * 1000)
+  end
+  redis.call('ZADD', KEYS[9], deadline, job_id)
+  -- Outlives every job record it indexes (each submit pushes it to the newest record's TTL).
+  redis.call('EXPIRE', KEYS[9], ARGV[8])
 end
 
 if ARGV[6] ~= '' then

@@ -9,6 +9,8 @@ import dev.kiln.devstack.Flavour;
 import dev.kiln.devstack.S3Settings;
 import dev.kiln.devstack.kafka.Topics;
 import dev.kiln.devstack.process.LoopbackPorts;
+import dev.kiln.devstack.process.Polling;
+import dev.kiln.devstack.redis.RedisServer;
 import dev.kiln.devstack.s3.Buckets;
 import java.util.List;
 import java.util.Map;
@@ -57,6 +59,9 @@ public final class ContainerDevStack implements DevStack {
         int redisHostPort = LoopbackPorts.allocate();
         GenericContainer<?> redis = new GenericContainer<>(REDIS_IMAGE)
                 .withExposedPorts(REDIS_PORT)
+                // The durability settings Kiln requires of its Redis (docs/architecture.md, "Durability").
+                .withCommand("redis-server", "--appendonly", "yes", "--appendfsync", "everysec",
+                        "--maxmemory-policy", "noeviction")
                 .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withPortBindings(
                         new PortBinding(Ports.Binding.bindPort(redisHostPort), new ExposedPort(REDIS_PORT))));
         MinIOContainer minio = new MinIOContainer(MINIO_IMAGE)
@@ -103,8 +108,10 @@ public final class ContainerDevStack implements DevStack {
 
     @Override
     public void restartRedis() {
-        redis.stop();
-        redis.start();
+        // A docker restart keeps the container's filesystem, so Redis replays its AOF as the process flavour does.
+        redis.getDockerClient().restartContainerCmd(redis.getContainerId()).exec();
+        Polling.await("redis container to answer after its restart", config.startTimeout(), () -> true,
+                () -> RedisServer.answersPing(redis.getMappedPort(REDIS_PORT)));
     }
 
     @Override

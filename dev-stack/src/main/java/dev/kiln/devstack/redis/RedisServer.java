@@ -16,7 +16,12 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 
-/** {@code redis-server} on a loopback port, in memory only, under the stdin watchdog wrapper. */
+/**
+ * {@code redis-server} on a loopback port under the stdin watchdog wrapper, configured the way Kiln
+ * requires its Redis to be in production (docs/architecture.md, "Durability"): append-only file fsynced
+ * every second, no RDB snapshots, and {@code noeviction} so a full Redis refuses writes instead of
+ * silently dropping wallets or job records.
+ */
 public final class RedisServer implements AutoCloseable {
 
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
@@ -56,7 +61,11 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
-    /** Stops the server and starts a fresh one on the same port (data is not kept), for reconnect tests. */
+    /**
+     * Stops the server (SIGTERM: it flushes and fsyncs its append-only file) and starts it again on the
+     * same port and data directory, so it comes back with its data replayed from the AOF, as a production
+     * Redis does after a restart.
+     */
     public synchronized void restart() {
         process.stop(STOP_TIMEOUT);
         Polling.await("redis port " + port + " to be released", startTimeout, () -> true, () -> LoopbackPorts.isFree(port));
@@ -75,13 +84,15 @@ public final class RedisServer implements AutoCloseable {
                 "--bind", LoopbackPorts.HOST,
                 "--protected-mode", "no",
                 "--daemonize", "no",
-                // A throwaway store: no RDB snapshots, no AOF.
+                // Production durability settings; the data dir lives in the stack's work dir.
                 "--save", "",
-                "--appendonly", "no",
+                "--appendonly", "yes",
+                "--appendfsync", "everysec",
+                "--maxmemory-policy", "noeviction",
                 "--dir", workDir.resolve("data").toString());
         ChildProcess started = ChildProcess.start("redis", command, workDir, workDir.resolve("redis.log"));
         try {
-            Polling.await("redis on port " + port, startTimeout, started::isAlive, this::answersPing);
+            Polling.await("redis on port " + port, startTimeout, started::isAlive, () -> answersPing(port));
         } catch (RuntimeException e) {
             String tail = started.logTail(20);
             started.stop(STOP_TIMEOUT);
@@ -90,7 +101,8 @@ public final class RedisServer implements AutoCloseable {
         process = started;
     }
 
-    private boolean answersPing() {
+    /** True when a Redis on the loopback port answers PING within a second. */
+    public static boolean answersPing(int port) {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(LoopbackPorts.loopback(), port), PING_TIMEOUT_MILLIS);
             socket.setSoTimeout(PING_TIMEOUT_MILLIS);

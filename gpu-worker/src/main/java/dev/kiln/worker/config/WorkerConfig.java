@@ -99,6 +99,30 @@ public interface WorkerConfig {
         /** Per-command and connect timeout. */
         @WithDefault("5s")
         Duration timeout();
+
+        /**
+         * Replicas that must hold a settlement before its Kafka record is acknowledged
+         * ({@code WAIT <n> <wait-timeout>}). 0 (default) sends no WAIT, for a Redis without
+         * replicas; set 1 when the Redis has a replica.
+         */
+        @WithDefault("0")
+        int waitReplicas();
+
+        /** Bound on one WAIT; past it the record is acknowledged anyway (logged). */
+        @WithDefault("200ms")
+        Duration waitTimeout();
+    }
+
+    /** The per-account ledger stream ({@code kiln.worker.ledger.*}). */
+    Ledger ledger();
+
+    interface Ledger {
+        /**
+         * Entries kept per account: each settlement appends with {@code XADD MAXLEN ~} this many; 0 never
+         * trims. Keep it equal to the API's {@code kiln.api.ledger.max-entries}.
+         */
+        @WithDefault("100000")
+        long maxEntries();
     }
 
     interface S3 {

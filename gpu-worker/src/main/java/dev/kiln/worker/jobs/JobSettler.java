@@ -5,6 +5,7 @@ import dev.kiln.common.jobs.JobCompleter;
 import dev.kiln.common.jobs.JobOutcome;
 import dev.kiln.common.jobs.MarkRunningResult;
 import dev.kiln.common.jobs.SettleResult;
+import dev.kiln.common.redis.ReplicaWait;
 import dev.kiln.worker.config.WorkerConfig;
 import dev.kiln.worker.health.WorkerState;
 import dev.kiln.worker.metrics.WorkerMetrics;
@@ -25,6 +26,7 @@ public class JobSettler {
     private static final Logger LOG = Logger.getLogger(JobSettler.class);
 
     private final JobCompleter completer;
+    private final ReplicaWait replicaWait;
     private final Duration callTimeout;
     private final Retrier retrier;
     private final WorkerMetrics metrics;
@@ -32,6 +34,7 @@ public class JobSettler {
 
     public JobSettler(WorkerRedis redis, WorkerConfig config, WorkerMetrics metrics, WorkerState state) {
         this.completer = redis.completer();
+        this.replicaWait = redis.replicaWait();
         this.callTimeout = redis.callTimeout();
         this.retrier = Retrier.sleeping(config.retry(), metrics::retry);
         this.metrics = metrics;
@@ -107,7 +110,17 @@ public class JobSettler {
                     result.status());
             metrics.jobFinished("skipped");
         }
+        awaitReplicas(job);
         ack(job);
+    }
+
+    /** Bounded: a settlement lost in a failover after the ack would leave the job unsettled until the API's sweeper. */
+    private void awaitReplicas(QueuedJob job) {
+        try {
+            Retrier.await(replicaWait.afterWrites(), callTimeout);
+        } catch (Exception e) {
+            LOG.warnf("job %s: waiting for Redis replicas failed (%s); acknowledging anyway", job.jobId(), e.toString());
+        }
     }
 
     private void abandon(QueuedJob job, Exception e) {

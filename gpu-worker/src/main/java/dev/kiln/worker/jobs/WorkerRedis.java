@@ -3,6 +3,7 @@ package dev.kiln.worker.jobs;
 import dev.kiln.common.jobs.JobCompleter;
 import dev.kiln.common.redis.KilnScripts;
 import dev.kiln.common.redis.RedisConnections;
+import dev.kiln.common.redis.ReplicaWait;
 import dev.kiln.common.redis.ScriptRunner;
 import dev.kiln.worker.config.WorkerConfig;
 import io.lettuce.core.RedisClient;
@@ -25,6 +26,8 @@ public class WorkerRedis {
     private final StatefulRedisConnection<String, String> connection;
     private final JobCompleter completer;
     private final Duration timeout;
+    private final StatefulRedisConnection<String, String> waitConnection;
+    private final ReplicaWait replicaWait;
 
     public WorkerRedis(WorkerConfig config) {
         this.timeout = config.redis().timeout();
@@ -36,11 +39,23 @@ public class WorkerRedis {
             LOG.warnf("could not preload Lua scripts (EVALSHA falls back to EVAL): %s", e.getMessage());
             return null;
         });
-        this.completer = new JobCompleter(scripts);
+        this.completer = new JobCompleter(scripts, config.ledger().maxEntries());
+        WorkerConfig.Redis redis = config.redis();
+        // WAIT blocks its connection, so it gets one of its own (see ReplicaWait).
+        this.waitConnection = redis.waitReplicas() > 0 ? client.connect() : null;
+        this.replicaWait = waitConnection == null ? ReplicaWait.disabled()
+                : new ReplicaWait(waitConnection.async(), redis.waitReplicas(), redis.waitTimeout(),
+                        acked -> LOG.warnf("only %d of %d Redis replicas acknowledged a settlement within %d ms",
+                                acked, redis.waitReplicas(), redis.waitTimeout().toMillis()));
     }
 
     public JobCompleter completer() {
         return completer;
+    }
+
+    /** Bounded wait until the configured replicas hold every settlement made so far (no-op without replicas). */
+    public ReplicaWait replicaWait() {
+        return replicaWait;
     }
 
     /** Bound on waiting for one Redis call (a little above the command timeout Lettuce enforces). */
@@ -50,6 +65,9 @@ public class WorkerRedis {
 
     @PreDestroy
     void close() {
+        if (waitConnection != null) {
+            waitConnection.close();
+        }
         connection.close();
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     }

@@ -1,0 +1,48 @@
+package dev.kiln.api.billing;
+
+import dev.kiln.api.redis.KilnRedis;
+import dev.kiln.api.support.Kiln;
+import dev.kiln.common.redis.KilnScripts;
+import dev.kiln.common.redis.RedisKeys;
+import dev.kiln.devstack.quarkus.DevStackTestResource;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The ledger stream is bounded: every append trims it to about {@code kiln.api.ledger.max-entries}
+ * ({@code XADD MAXLEN ~}). Run against the real Redis with the top-up script and a small bound.
+ */
+@QuarkusTest
+@QuarkusTestResource(DevStackTestResource.class)
+class LedgerTrimTest {
+    private static final int KEPT = 10;
+    private static final int APPENDED = 500;
+
+    @Inject
+    KilnRedis redis;
+
+    @Test
+    void appendsTrimTheLedgerToAboutTheConfiguredLengthKeepingTheNewestEntries() throws Exception {
+        Kiln.Account a = Kiln.account("payg", "free", 0);
+        String[] keys = {RedisKeys.account(a.id()), RedisKeys.ledger(a.id()), RedisKeys.topUpReference(a.id(), "none")};
+        for (int i = 1; i <= APPENDED; i++) {
+            redis.scripts().run(KilnScripts.TOP_UP, keys, "1", "0", "1", "", Integer.toString(KEPT))
+                    .toCompletableFuture().get(5, TimeUnit.SECONDS);
+        }
+
+        long length = Kiln.redis().xlen(RedisKeys.ledger(a.id()));
+        // Approximate trimming removes whole stream nodes (100 entries each by default): never below the bound.
+        assertThat(length).isBetween((long) KEPT, (long) KEPT + 100);
+        var newest = Kiln.redis().xrevrange(RedisKeys.ledger(a.id()), Range.create("-", "+"), Limit.from(1)).get(0);
+        assertThat(newest.getBody()).containsEntry("balance_after_micros", Integer.toString(APPENDED));
+        assertThat(a.balanceMicros()).isEqualTo(APPENDED);
+    }
+}
