@@ -108,8 +108,17 @@ public class Accounts {
 
     /** The whole ledger, oldest first, read in pages. */
     public List<LedgerEntry> ledger(String accountId) {
+        return ledgerFrom(accountId, "-");
+    }
+
+    /** Ledger entries appended at or after {@code sinceMillis} (stream ids are append times), oldest first. */
+    public List<LedgerEntry> ledgerSince(String accountId, long sinceMillis) {
+        return ledgerFrom(accountId, sinceMillis + "-0");
+    }
+
+    private List<LedgerEntry> ledgerFrom(String accountId, String firstId) {
         List<LedgerEntry> all = new ArrayList<>();
-        String from = "-";
+        String from = firstId;
         while (true) {
             List<StreamMessage<String, String>> page = await(redis.commands().xrange(RedisKeys.ledger(accountId),
                     Range.create(from, "+"), io.lettuce.core.Limit.from(LEDGER_PAGE)));
