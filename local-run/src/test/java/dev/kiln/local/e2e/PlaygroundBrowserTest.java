@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.WebElement;
 
 import java.io.IOException;
@@ -196,6 +197,25 @@ class PlaygroundBrowserTest {
             assertThat(snippet).as(kind).contains("KILN_API_KEY").doesNotContain(account.apiKey())
                     .contains(Long.toString(shown.seed())).contains(e2e.kiln().openAiBaseUrl().toString());
         }
+    }
+
+    @Test
+    void everyControlIsLabelledAndTheKeyboardReachesGenerateInReadingOrder() {
+        PlaygroundPage page = PlaygroundPage.open(chromium.driver(), e2e.kiln().playgroundUrl());
+
+        assertThat(page.unlabelledControls()).isEmpty();
+        assertThat(page.tabOrderFromKeyTo("generate")).containsExactly("api-key", "model", "prompt",
+                "negative-prompt", "image-input", "strength", "size", "n", "steps", "guidance", "scheduler",
+                "seed-random", "generate");
+    }
+
+    @Test
+    void fitsAPhoneWidthScreenWithoutSidewaysScrolling() {
+        chromium.driver().manage().window().setSize(new Dimension(390, 844));
+        PlaygroundPage page = PlaygroundPage.open(chromium.driver(), e2e.kiln().playgroundUrl());
+
+        assertThat(page.horizontalOverflowPixels()).isZero();
+        assertThat(page.generateButtonWidthPixels()).isPositive().isLessThanOrEqualTo(390);
     }
 
     /** What the page prints for micro-dollars: at least two decimals, no trailing zeros beyond them. */

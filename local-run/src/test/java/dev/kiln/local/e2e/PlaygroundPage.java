@@ -15,6 +15,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
@@ -155,9 +156,48 @@ final class PlaygroundPage {
         return byTestId("usage").getText();
     }
 
+    /** data-testid of every form control that has neither a label nor an aria-label. */
+    @SuppressWarnings("unchecked")
+    List<String> unlabelledControls() {
+        return (List<String>) script("return [...document.querySelectorAll('input, select, textarea')]"
+                + ".filter(c => c.labels.length === 0 && !c.getAttribute('aria-label'))"
+                + ".map(c => c.dataset.testid || c.id)");
+    }
+
+    /** Presses Tab from the key field until {@code testId} has focus; the data-testid of each stop on the way. */
+    List<String> tabOrderFromKeyTo(String testId) {
+        byTestId("api-key").click();
+        List<String> order = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            WebElement focused = driver.switchTo().activeElement();
+            String id = focused.getAttribute("data-testid");
+            if (id != null) {
+                order.add(id);
+            }
+            if (testId.equals(id)) {
+                return order;
+            }
+            focused.sendKeys(Keys.TAB);
+        }
+        throw new AssertionError("Tab never reached " + testId + "; stops: " + order);
+    }
+
+    long horizontalOverflowPixels() {
+        return ((Number) script("return Math.max(0, document.documentElement.scrollWidth - window.innerWidth)"))
+                .longValue();
+    }
+
+    long generateButtonWidthPixels() {
+        return byTestId("generate").getRect().getWidth();
+    }
+
     void screenshot(Path file) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
         Files.write(file, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+    }
+
+    private Object script(String js, Object... args) {
+        return ((JavascriptExecutor) driver).executeScript(js, args);
     }
 
     private boolean decoded(WebElement image) {
