@@ -82,6 +82,8 @@ public final class KilnLocal {
         StringBuilder out = new StringBuilder();
         out.append("\n==== Kiln is running (up in ").append(startedMillis).append(" ms) ====\n");
         out.append("Base URL (OpenAI SDKs): ").append(kiln.openAiBaseUrl()).append('\n');
+        out.append("Playground:             ").append(kiln.playgroundUrl())
+                .append("  (paste the API key below)\n");
         out.append("API key:                ").append(account.apiKey()).append('\n');
         out.append("Account:                ").append(account.id()).append(" (balance ")
                 .append(account.balanceMicros()).append(" micro-dollars, tier ").append(LocalKilnOptions.LOCAL_TIER)

@@ -93,6 +93,11 @@ public final class LocalKiln implements AutoCloseable {
         return api.baseUri().resolve("v1");
     }
 
+    /** {@code http://127.0.0.1:<port>/playground/}, the browser page that calls the API with a pasted key. */
+    public URI playgroundUrl() {
+        return api.baseUri().resolve("playground/");
+    }
+
     public AdminClient admin() {
         return new AdminClient(api.baseUri(), options.adminToken());
     }

@@ -19,6 +19,7 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -27,6 +28,8 @@ import java.util.OptionalLong;
 @ApplicationScoped
 public class Accounts {
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** Entries per XRANGE when a caller needs a whole period of the ledger. */
+    private static final int LEDGER_PAGE = 1000;
 
     private final KilnRedis redis;
     private final ApiConfig config;
@@ -191,7 +194,28 @@ public class Accounts {
         }
     }
 
-    private <T> T await(java.util.concurrent.CompletionStage<T> stage) {
+    /**
+     * Ledger entries appended at or after {@code sinceMillis} (stream ids are append times), oldest first,
+     * read in pages. Bounded: the stream keeps at most about {@code kiln.api.ledger.max-entries}.
+     */
+    public List<LedgerEntry> ledgerSince(String accountId, long sinceMillis) {
+        List<LedgerEntry> all = new ArrayList<>();
+        String after = null;
+        String from = sinceMillis + "-0";
+        while (true) {
+            List<StreamMessage<String, String>> page = await(redis.commands().xrange(RedisKeys.ledger(accountId),
+                    Range.create(after == null ? from : "(" + after, "+"), Limit.from(LEDGER_PAGE)));
+            for (StreamMessage<String, String> m : page) {
+                all.add(new LedgerEntry(m.getId(), m.getBody()));
+            }
+            if (page.size() < LEDGER_PAGE) {
+                return all;
+            }
+            after = page.get(page.size() - 1).getId();
+        }
+    }
+
+    private <T> T await(CompletionStage<T> stage) {
         return RedisCalls.await(stage, config.redis().timeout());
     }
 }

@@ -1,7 +1,8 @@
 -- submit.lua: the whole admission of an image request in one atomic round trip.
 -- Authenticates the key, replays or rejects a reused Idempotency-Key, applies the per-key
 -- sliding-window limits (requests and images per window), reserves n x price from the wallet,
--- writes the job record (status queued), appends the ledger and the idempotency record.
+-- writes the job record (status queued), appends the ledger (its reserve entry names the key's
+-- hash, for per-key usage) and the idempotency record.
 -- Any refusal changes nothing at all. Runs on Redis 6.2 and 7.x (uses TIME; effects replication).
 -- Needs lib/tiers.lua (resolve_tier) prepended.
 --
@@ -146,6 +147,7 @@ redis.call('HSET', KEYS[5],
 redis.call('EXPIRE', KEYS[5], ARGV[8])
 
 redis.call('XADD', KEYS[6], '*', 'type', 'reserve', 'job', job_id,
+  'key', string.match(KEYS[2], ':key:(.*)$'),
   'amount_micros', cost_s, 'balance_delta_micros', neg_cost_s, 'reserved_delta_micros', cost_s,
   'balance_after_micros', int_s(balance), 'ts_ms', now_s)
 

@@ -35,16 +35,22 @@ public final class AdminClient {
      * by the API, so the balance is a little lower).
      */
     public LocalAccount createFundedAccount(String accountId, String tier, long grossTopUpMicros) {
+        LocalAccount account = createUnfundedAccount(accountId, tier);
+        long balance = post("admin/v1/accounts/" + accountId + "/top-ups",
+                Map.of("amount_micros", grossTopUpMicros, "reference", "local-run"), 200)
+                .get("balance_micros").asLong();
+        return new LocalAccount(accountId, account.apiKey(), balance);
+    }
+
+    /** A pay-as-you-go account with a key and an empty wallet: every submission of it is refused with 402. */
+    public LocalAccount createUnfundedAccount(String accountId, String tier) {
         Map<String, Object> account = new LinkedHashMap<>();
         account.put("id", accountId);
         account.put("plan", "payg");
         account.put("tier", tier);
         post("admin/v1/accounts", account, 201);
         String key = post("admin/v1/accounts/" + accountId + "/keys", Map.of(), 201).get("key").asText();
-        long balance = post("admin/v1/accounts/" + accountId + "/top-ups",
-                Map.of("amount_micros", grossTopUpMicros, "reference", "local-run"), 200)
-                .get("balance_micros").asLong();
-        return new LocalAccount(accountId, key, balance);
+        return new LocalAccount(accountId, key, 0);
     }
 
     /** {@code {"id","plan","tier","balance_micros","reserved_micros"}}. */

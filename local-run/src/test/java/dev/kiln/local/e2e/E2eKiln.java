@@ -107,6 +107,12 @@ public final class E2eKiln implements AutoCloseable {
         return kiln.createAccount("e2e-" + UUID.randomUUID().toString().substring(0, 12), TOP_UP_MICROS);
     }
 
+    /** A fresh account with a key and an empty wallet (PAYG: every submission is a 402). */
+    public LocalAccount newUnfundedAccount() {
+        return kiln.admin().createUnfundedAccount("e2e-" + UUID.randomUUID().toString().substring(0, 12),
+                LocalKilnOptions.LOCAL_TIER);
+    }
+
     public OpenAIClient openAi(LocalAccount account) {
         return OpenAIOkHttpClient.builder().baseUrl(kiln.openAiBaseUrl().toString()).apiKey(account.apiKey())
                 .timeout(Duration.ofSeconds(150)).maxRetries(0).build();
