@@ -11,6 +11,7 @@ import dev.kiln.diffusion.PipelineFactory;
 import dev.kiln.diffusion.PipelineOptions;
 import dev.kiln.diffusion.PromptTokenizer;
 import dev.kiln.diffusion.StageTimings;
+import dev.kiln.tools.bench.BatchingBench;
 import dev.kiln.tools.bench.PipelineBench;
 import dev.kiln.tools.bench.PngBench;
 import dev.kiln.diffusion.image.ImageDecoder;
@@ -40,6 +41,8 @@ import java.util.Set;
  * tiny-model DIR                              writes the generated tiny model
  * bench      [--model DIR] [--fp16-unet] ...  see PipelineBench
  * bench png  [--runs 50] [--image FILE ...]  PNG encoder micro-benchmark, see PngBench
+ * bench batching --trace FILE [--cost-model FILE] [--max-rows 64] [--onnx] [--limit N] [--max-wait-ms 50]
+ *            [--vae-batch-images 8]         static vs step-level batching on an arrival trace, see BatchingBench
  * </pre>
  *
  * Device options for generate/bench: {@code --device cpu|cuda}, {@code --require-cuda},
@@ -48,7 +51,7 @@ import java.util.Set;
  */
 public final class KilnCli {
 
-    private static final Set<String> FLAGS = Set.of("require-cuda", "img2img", "fp16-unet");
+    private static final Set<String> FLAGS = Set.of("require-cuda", "img2img", "fp16-unet", "onnx");
 
     private KilnCli() {
     }
@@ -84,6 +87,14 @@ public final class KilnCli {
                 out.println("wrote tiny model to " + dir.toAbsolutePath());
             }
             case "bench" -> {
+                if (options.positional().contains("batching")) {
+                    String costModel = options.get("cost-model", null);
+                    BatchingBench.run(new BatchingBench.Settings(Path.of(options.require("trace")),
+                            costModel == null ? null : Path.of(costModel), options.getInt("max-rows", 64),
+                            options.flag("onnx"), options.getInt("limit", 0), options.getLong("max-wait-ms", 50),
+                            options.getInt("vae-batch-images", 8)), out);
+                    return 0;
+                }
                 if (options.positional().contains("png")) {
                     PngBench.run(options.getInt("runs", 50), options.all("image").stream().map(Path::of).toList(), out);
                     return 0;
