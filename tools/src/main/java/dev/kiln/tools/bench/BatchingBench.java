@@ -49,8 +49,8 @@ import java.util.stream.IntStream;
  *       batch, filled in arrival order up to {@code max-rows / 2} images and held up to {@code --max-wait-ms}
  *       (50) for more; a batch runs to its end before the next forms. Its UNet calls are not padded.</li>
  *   <li>{@code step}: the {@link StepBatchExecutor} fed by the {@link FairAdmissionQueue} (accounts from the
- *       trace's optional {@code account} field), admitting while a size's running rows stay within
- *       {@code max-rows}; calls padded to the row buckets 1, 2, 4, ... up to {@code max-rows}.</li>
+ *       trace's optional {@code account} field), admitting while a size's running rows are below
+ *       {@code max-rows} (the worker's rule); calls padded to the row buckets 1, 2, 4, ... up to {@code max-rows}.</li>
  * </ul>
  *
  * Both run the real executor and scheduler code; only the model calls are replaced: by the cost model on a
@@ -312,14 +312,15 @@ public final class BatchingBench {
         }
     }
 
-    /** Takes queued requests while their size's running rows stay within {@code maxRows}; one admission call. */
+    /** Takes queued requests while their size's running rows are below {@code maxRows}; one admission call. */
     private static void admit(StepBatchExecutor executor, FairAdmissionQueue<StepRequest> queue, int maxRows,
                               long nowMillis) {
         Map<List<Integer>, Integer> planned = new HashMap<>();
         List<StepRequest> joining = new ArrayList<>();
         while (true) {
-            Optional<FairAdmissionQueue.Taken<StepRequest>> taken = queue.poll(r -> executor.runningRows(r.width(), r.height())
-                    + planned.getOrDefault(List.of(r.width(), r.height()), 0) + r.rows() <= maxRows, nowMillis);
+            // The worker's rule: admit while the size has fewer running rows than a full call.
+            Optional<FairAdmissionQueue.Taken<StepRequest>> taken = queue.poll(r -> executor.runningRows(r.width(),
+                    r.height()) + planned.getOrDefault(List.of(r.width(), r.height()), 0) < maxRows, nowMillis);
             if (taken.isEmpty()) {
                 break;
             }
