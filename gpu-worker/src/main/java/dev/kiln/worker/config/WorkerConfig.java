@@ -109,6 +109,15 @@ public interface WorkerConfig {
         /** Time per step assumed until steps have been measured (for the deadline estimate). */
         @WithDefault("200ms")
         Duration initialStepEstimate();
+
+        /**
+         * Former static batcher's bound, ignored (a warning is logged at start): accepted so deployments that still
+         * set it keep starting. Use {@code max-rows}.
+         */
+        Optional<Integer> maxBatchImages();
+
+        /** Former static batcher's hold time, ignored (a warning is logged at start): step-level batching never holds. */
+        Optional<Duration> maxWait();
     }
 
     interface Redis {

@@ -128,6 +128,10 @@ public class InferenceLoop {
             return;
         }
         WorkerConfig.Batching batching = config.batching();
+        if (batching.maxBatchImages().isPresent() || batching.maxWait().isPresent()) {
+            LOG.warn("kiln.worker.batching.max-batch-images and max-wait are ignored since step-level batching; "
+                    + "set kiln.worker.batching.max-rows (rows per UNet call) instead");
+        }
         StepBatchOptions options = new StepBatchOptions(
                 StepBatchOptions.bucketsUpTo(batching.rowBuckets(), batching.maxRows()), config.vaeBatchImages());
         PromptEmbeddingCache cache = new PromptEmbeddingCache(batching.promptCacheBytes());
