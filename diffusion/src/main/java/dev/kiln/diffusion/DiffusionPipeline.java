@@ -3,6 +3,10 @@ package dev.kiln.diffusion;
 import java.util.Arrays;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
+import dev.kiln.diffusion.batch.OnnxStepModels;
+import dev.kiln.diffusion.batch.PromptEmbeddingCache;
+import dev.kiln.diffusion.batch.StepBatchExecutor;
+import dev.kiln.diffusion.batch.StepBatchOptions;
 import dev.kiln.diffusion.image.ImageResizer;
 import dev.kiln.diffusion.image.RgbImage;
 import dev.kiln.diffusion.model.OnnxModel;
@@ -59,6 +63,14 @@ public final class DiffusionPipeline implements AutoCloseable {
 
     public StableDiffusionModels models() {
         return models;
+    }
+
+    /**
+     * A step-level batch executor on this pipeline's sessions, tokenizer and schedulers. Use one of the two per
+     * model at a time: the executor does not take this pipeline's lock.
+     */
+    public StepBatchExecutor stepExecutor(StepBatchOptions stepOptions, PromptEmbeddingCache cache) {
+        return new StepBatchExecutor(new OnnxStepModels(models), tokenizer, schedulers, stepOptions, cache);
     }
 
     /** Runs a batch to completion without a cancellation hook. */

@@ -232,6 +232,37 @@ public final class StableDiffusionModels implements AutoCloseable {
         }
     }
 
+    /**
+     * One UNet evaluation with one timestep per row ({@code timesteps.length == rows}). An export whose
+     * timestep is a scalar or {@code [1]} ({@link Facts#timestepPerRow()} false) takes one value for the
+     * whole call, so every row must then carry the same timestep.
+     */
+    public float[] unet(float[] latents, int rows, int latentHeight, int latentWidth, float[] timesteps,
+                        OnnxTensor hiddenStates) throws OrtException {
+        if (timesteps.length != rows) {
+            throw new IllegalArgumentException(timesteps.length + " timesteps for " + rows + " rows");
+        }
+        float[] t = timesteps;
+        long[] tShape = new long[]{rows};
+        if (!facts.timestepPerRow()) {
+            for (float value : timesteps) {
+                if (value != timesteps[0]) {
+                    throw new IllegalArgumentException("this UNet takes one timestep per call ("
+                            + (facts.timestepRank() == 0 ? "scalar" : "[1]") + "), rows differ: "
+                            + Arrays.toString(timesteps));
+                }
+            }
+            t = new float[]{timesteps[0]};
+            tShape = facts.timestepRank() == 0 ? new long[0] : new long[]{1};
+        }
+        try (OnnxTensor sample = Tensors.fromFloats(env, unetSampleType, latents,
+                new long[]{rows, facts.latentChannels(), latentHeight, latentWidth});
+             OnnxTensor timestepTensor = Tensors.fromFloats(env, facts.timestepType(), t, tShape)) {
+            return unet.runForFloats(Map.of("sample", sample, "timestep", timestepTensor,
+                    "encoder_hidden_states", hiddenStates), unetOutput).data();
+        }
+    }
+
     /** VAE encoder: images [rows, 3, H, W] in [-1, 1] to its raw output and that output's shape. */
     public OnnxModel.FloatOutput encodeImages(float[] images, int rows, int height, int width) throws OrtException {
         try (OnnxTensor input = Tensors.fromFloats(env, vaeEncoderInputType, images, new long[]{rows, 3, height, width})) {

@@ -34,26 +34,38 @@ public final class TinyModelGenerator {
      * @param latentSampleEncoder VAE encoder outputs a 4-channel {@code latent_sample} (its mean)
      *                            instead of 8-channel {@code latent_parameters}
      * @param seed                weight seed
+     * @param timestepInput       shape of the UNet's timestep input
      */
     public record Spec(int hiddenSize, int latentChannels, int vaeScaleFactor, boolean fp16Unet,
-                       boolean int64Timestep, boolean latentSampleEncoder, long seed) {
+                       boolean int64Timestep, boolean latentSampleEncoder, long seed, TimestepInput timestepInput) {
 
         public static Spec defaults() {
-            return new Spec(16, 4, 8, false, false, false, 20251124L);
+            return new Spec(16, 4, 8, false, false, false, 20251124L, TimestepInput.PER_ROW);
         }
 
         public Spec withFp16Unet(boolean value) {
-            return new Spec(hiddenSize, latentChannels, vaeScaleFactor, value, int64Timestep, latentSampleEncoder, seed);
+            return new Spec(hiddenSize, latentChannels, vaeScaleFactor, value, int64Timestep, latentSampleEncoder, seed,
+                    timestepInput);
         }
 
         public Spec withInt64Timestep(boolean value) {
-            return new Spec(hiddenSize, latentChannels, vaeScaleFactor, fp16Unet, value, latentSampleEncoder, seed);
+            return new Spec(hiddenSize, latentChannels, vaeScaleFactor, fp16Unet, value, latentSampleEncoder, seed,
+                    timestepInput);
         }
 
         public Spec withLatentSampleEncoder(boolean value) {
-            return new Spec(hiddenSize, latentChannels, vaeScaleFactor, fp16Unet, int64Timestep, value, seed);
+            return new Spec(hiddenSize, latentChannels, vaeScaleFactor, fp16Unet, int64Timestep, value, seed,
+                    timestepInput);
+        }
+
+        public Spec withTimestepInput(TimestepInput value) {
+            return new Spec(hiddenSize, latentChannels, vaeScaleFactor, fp16Unet, int64Timestep, latentSampleEncoder,
+                    seed, value);
         }
     }
+
+    /** The UNet's timestep input: one per batch row ({@code [batch]}, SD exports), {@code [1]}, or a scalar. */
+    public enum TimestepInput { PER_ROW, ONE, SCALAR }
 
     static final int SEQUENCE_LENGTH = 77;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -96,7 +108,12 @@ public final class TinyModelGenerator {
         GraphBuilder g = new GraphBuilder("tiny_unet", spec.seed() + 1, "weights.pb");
         DataType io = spec.fp16Unet() ? DataType.FLOAT16 : DataType.FLOAT;
         g.input("sample", io, "batch", c, "height", "width");
-        g.input("timestep", spec.int64Timestep() ? DataType.INT64 : io, "batch");
+        DataType timestepType = spec.int64Timestep() ? DataType.INT64 : io;
+        switch (spec.timestepInput()) {
+            case PER_ROW -> g.input("timestep", timestepType, "batch");
+            case ONE -> g.input("timestep", timestepType, 1);
+            case SCALAR -> g.input("timestep", timestepType);
+        }
         g.input("encoder_hidden_states", io, "batch", SEQUENCE_LENGTH, h);
         g.output("out_sample", io, "batch", c, "height", "width");
         String sample = "sample";

@@ -1,11 +1,11 @@
 package dev.kiln.worker.config;
 
-import dev.kiln.worker.batching.BatchingPolicy;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -75,21 +75,49 @@ public interface WorkerConfig {
         long memLimitBytes();
     }
 
-    /** Maps onto {@link BatchingPolicy}; defaults are the batcher's documented ones. */
+    /** Step-level batching: see docs/batching.md. */
     interface Batching {
-        @WithDefault("" + BatchingPolicy.DEFAULT_MAX_BATCH_IMAGES)
-        int maxBatchImages();
+        /**
+         * Most UNet rows per call (an image with classifier-free guidance is 2 rows). The worker admits jobs while
+         * their size has fewer running rows than this, so every call can be full.
+         */
+        @WithDefault("64")
+        int maxRows();
 
-        /** Longest a partial batch is held for compatible jobs, counted from its oldest job; 0 = never. */
-        @WithDefault("50ms")
-        Duration maxWait();
+        /**
+         * Batch sizes in rows a call is padded up to (with {@code max-rows} as the last), so the device sees a few
+         * shapes only (cuDNN's algorithm search and ONNX Runtime's memory plan are per shape).
+         */
+        @WithDefault("1,2,4,8,16,32,64")
+        List<Integer> rowBuckets();
 
-        @WithDefault("" + BatchingPolicy.DEFAULT_MAX_QUEUED_JOBS)
+        /** Jobs accepted from Kafka and waiting to join (the back-pressure bound: intake waits beyond it). */
+        @WithDefault("256")
         int maxQueuedJobs();
 
-        default BatchingPolicy policy() {
-            return new BatchingPolicy(maxBatchImages(), maxWait().toMillis(), maxQueuedJobs());
-        }
+        /** Bound of the prompt-embedding cache in bytes (a 77x768 fp32 embedding is 236 KB); 0 disables it. */
+        @WithDefault("67108864")
+        long promptCacheBytes();
+
+        /**
+         * A queued job joins ahead of the fair order once its deadline minus its estimated run time minus this margin
+         * has come.
+         */
+        @WithDefault("2s")
+        Duration deadlineMargin();
+
+        /** Time per step assumed until steps have been measured (for the deadline estimate). */
+        @WithDefault("200ms")
+        Duration initialStepEstimate();
+
+        /**
+         * Former static batcher's bound, ignored (a warning is logged at start): accepted so deployments that still
+         * set it keep starting. Use {@code max-rows}.
+         */
+        Optional<Integer> maxBatchImages();
+
+        /** Former static batcher's hold time, ignored (a warning is logged at start): step-level batching never holds. */
+        Optional<Duration> maxWait();
     }
 
     interface Redis {

@@ -31,7 +31,7 @@ public class InferenceLiveness implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         long sinceHeartbeat = state.millisSinceHeartbeat();
-        int queued = queue.batcher().queuedJobs();
+        int queued = queue.queue().size();
         var builder = HealthCheckResponse.named("inference-loop")
                 .withData("millisSinceHeartbeat", sinceHeartbeat)
                 .withData("queuedJobs", queued)
@@ -39,7 +39,7 @@ public class InferenceLiveness implements HealthCheck {
         if (state.modelFailure() != null) {
             return builder.down().withData("error", "model failed to load: " + state.modelFailure()).build();
         }
-        if (state.modelReady() && !loop.running() && !queue.batcher().isClosed()) {
+        if (state.modelReady() && !loop.running() && !queue.queue().isClosed()) {
             return builder.down().withData("error", "inference loop is not running").build();
         }
         if (queued > 0 && sinceHeartbeat > stallMillis) {

@@ -1,15 +1,17 @@
 package dev.kiln.worker.inference;
 
-import dev.kiln.worker.batching.Batch;
-import dev.kiln.worker.batching.DynamicBatcher;
+import dev.kiln.diffusion.DiffusionPipeline;
+import dev.kiln.diffusion.batch.PromptEmbeddingCache;
+import dev.kiln.diffusion.batch.StepBatchExecutor;
+import dev.kiln.diffusion.batch.StepBatchOptions;
 import dev.kiln.worker.config.WorkerConfig;
 import dev.kiln.worker.health.WorkerState;
-import dev.kiln.worker.jobs.BatchRunner;
 import dev.kiln.worker.jobs.JobIntake;
 import dev.kiln.worker.jobs.JobQueue;
 import dev.kiln.worker.jobs.QueuedJob;
 import dev.kiln.worker.jobs.SettleStage;
-import dev.kiln.diffusion.DiffusionPipeline;
+import dev.kiln.worker.jobs.StepRunner;
+import dev.kiln.worker.metrics.WorkerMetrics;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.ShutdownEvent;
@@ -24,30 +26,30 @@ import sun.misc.SignalHandler;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The one thread that owns the GPU: loads and warms the model (readiness waits for it), then resumes the
- * Kafka channel (paused and unsubscribed until then) and runs batches from the batcher, beating a heartbeat
- * the liveness check watches. A model that cannot be served ends the process.
+ * Kafka channel (paused and unsubscribed until then) and serves the step-level executor
+ * ({@link StepRunner}), beating a heartbeat the liveness check watches. A model that cannot be served ends
+ * the process.
  *
  * <p>Shutdown (before the Kafka consumer is closed): stop admitting, leave queued jobs
- * unacknowledged for redelivery, finish the batch in hand, let the settle stage settle and
- * acknowledge it, so the consumer commits those offsets as it closes.
+ * unacknowledged for redelivery, finish the running jobs, let the settle stage settle and
+ * acknowledge them, so the consumer commits those offsets as it closes.
  */
 @ApplicationScoped
 public class InferenceLoop {
     private static final Logger LOG = Logger.getLogger(InferenceLoop.class);
-    private static final Duration POLL = Duration.ofSeconds(1);
     private static final int EXIT_MODEL_FAILED = 3;
 
     private final ModelLoader loader;
     private final JobQueue queue;
-    private final BatchRunner runner;
+    private final StepRunner runner;
     private final SettleStage settle;
     private final WorkerState state;
+    private final WorkerMetrics metrics;
     private final WorkerConfig config;
     private final ChannelRegistry channels;
     private volatile boolean abandonBatch;
@@ -56,13 +58,14 @@ public class InferenceLoop {
     private volatile DiffusionPipeline pipeline;
     private Thread thread;
 
-    public InferenceLoop(ModelLoader loader, JobQueue queue, BatchRunner runner, SettleStage settle,
-                         WorkerState state, WorkerConfig config, ChannelRegistry channels) {
+    public InferenceLoop(ModelLoader loader, JobQueue queue, StepRunner runner, SettleStage settle,
+                         WorkerState state, WorkerMetrics metrics, WorkerConfig config, ChannelRegistry channels) {
         this.loader = loader;
         this.queue = queue;
         this.runner = runner;
         this.settle = settle;
         this.state = state;
+        this.metrics = metrics;
         this.config = config;
         this.channels = channels;
     }
@@ -140,15 +143,17 @@ public class InferenceLoop {
         }
         channels.getPausable(JobIntake.CHANNEL).resume();
         LOG.info("model warm: consuming jobs");
-        DynamicBatcher<QueuedJob> batcher = queue.batcher();
-        try {
-            while (!batcher.isTerminated()) {
-                state.heartbeat();
-                Optional<Batch<QueuedJob>> batch = batcher.nextBatch(POLL);
-                if (batch.isPresent()) {
-                    runner.run(pipeline, batch.get(), () -> abandonBatch);
-                }
-            }
+        WorkerConfig.Batching batching = config.batching();
+        if (batching.maxBatchImages().isPresent() || batching.maxWait().isPresent()) {
+            LOG.warn("kiln.worker.batching.max-batch-images and max-wait are ignored since step-level batching; "
+                    + "set kiln.worker.batching.max-rows (rows per UNet call) instead");
+        }
+        StepBatchOptions options = new StepBatchOptions(
+                StepBatchOptions.bucketsUpTo(batching.rowBuckets(), batching.maxRows()), config.vaeBatchImages());
+        PromptEmbeddingCache cache = new PromptEmbeddingCache(batching.promptCacheBytes());
+        metrics.bindPromptCache(cache);
+        try (StepBatchExecutor executor = pipeline.stepExecutor(options, cache)) {
+            runner.serve(executor, () -> abandonBatch);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException | Error e) {
@@ -160,7 +165,7 @@ public class InferenceLoop {
         LOG.info("inference loop stopped");
     }
 
-    /** Whether the loop is waiting for or running batches (false once it stopped or died). */
+    /** Whether the loop is waiting for or running jobs (false once it stopped or died). */
     public boolean running() {
         return thread != null && thread.isAlive();
     }
@@ -179,13 +184,13 @@ public class InferenceLoop {
         }
         long graceMillis = config.shutdown().grace().toMillis();
         long deadline = System.nanoTime() + graceMillis * 1_000_000L;
-        List<QueuedJob> left = queue.batcher().shutdownNow();
-        LOG.infof("shutting down: %d queued jobs left unacknowledged for redelivery; finishing the batch in hand",
+        List<QueuedJob> left = queue.queue().shutdownNow();
+        LOG.infof("shutting down: %d queued jobs left unacknowledged for redelivery; finishing the running jobs",
                 left.size());
         if (thread != null) {
             thread.join(Math.max(1, remainingMillis(deadline) * 3 / 4));
             if (thread.isAlive()) {
-                LOG.warn("the batch in hand did not finish within the grace period; abandoning it (redelivered)");
+                LOG.warn("the running jobs did not finish within the grace period; abandoning them (redelivered)");
                 abandonBatch = true;
                 thread.join(Math.max(1, remainingMillis(deadline) / 2));
             }

@@ -4,7 +4,7 @@ import dev.kiln.common.errors.ErrorCodes;
 import dev.kiln.common.jobs.JobJson;
 import dev.kiln.common.jobs.JobSpec;
 import dev.kiln.common.redis.RedisKeys;
-import dev.kiln.worker.batching.Admission;
+import dev.kiln.diffusion.batch.FairAdmissionQueue;
 import dev.kiln.worker.batching.CompatibilityKey;
 import dev.kiln.worker.metrics.WorkerMetrics;
 import jakarta.annotation.PreDestroy;
@@ -18,10 +18,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Consumes {@code kiln.jobs.v1} (channel {@code jobs-in}). Each record is parsed and handed to the
- * bounded batcher; the returned stage completes once the batcher accepted the job, and SmallRye
+ * bounded admission queue; the returned stage completes once the queue accepted the job, and SmallRye
  * delivers the next record only then — that is the back-pressure. The record itself is acknowledged
  * (manual ack: the method takes a {@link Message}) much later, by {@link JobSettler}, once the job's
  * outcome is durable; the connector's {@code throttled} commit strategy commits only the contiguous
@@ -82,13 +83,14 @@ public class JobIntake {
     private void admit(QueuedJob job) {
         try {
             while (true) {
-                Admission admission = queue.batcher().put(job, PUT_SLICE);
+                FairAdmissionQueue.Admission admission = queue.queue().put(job, PUT_SLICE.toMillis(),
+                        TimeUnit.MILLISECONDS);
                 switch (admission) {
                     case ACCEPTED:
                         return;
                     case CLOSED:
                         // Shutting down: unacknowledged, so Kafka redelivers it to another worker.
-                        LOG.debugf("batcher closed; job %s left for redelivery", job.jobId());
+                        LOG.debugf("admission queue closed; job %s left for redelivery", job.jobId());
                         return;
                     case QUEUE_FULL:
                         break;

@@ -1,41 +1,55 @@
 package dev.kiln.worker.jobs;
 
-import dev.kiln.worker.batching.DynamicBatcher;
+import dev.kiln.diffusion.batch.FairAdmissionQueue;
+import dev.kiln.worker.batching.StepTimeEstimate;
 import dev.kiln.worker.config.WorkerConfig;
 import dev.kiln.worker.metrics.WorkerMetrics;
 import io.micrometer.core.instrument.Gauge;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.jboss.logging.Logger;
 
 /**
- * The worker's {@link DynamicBatcher}: bounded by {@code kiln.worker.batching.max-queued-jobs},
- * dropping jobs whose deadline passed while queued (they are expired and refunded, not run).
+ * Jobs accepted from Kafka and waiting to join the step executor: a {@link FairAdmissionQueue} bounded by
+ * {@code kiln.worker.batching.max-queued-jobs}, fair between accounts (equal weights: the job spec carries no
+ * tier), deadlines first when a job would otherwise miss its own.
  */
 @ApplicationScoped
 public class JobQueue {
-    private static final Logger LOG = Logger.getLogger(JobQueue.class);
 
-    private final DynamicBatcher<QueuedJob> batcher;
+    private final FairAdmissionQueue<QueuedJob> queue;
+    private final StepTimeEstimate stepTime;
 
-    public JobQueue(WorkerConfig config, WorkerMetrics metrics, SettleStage settle) {
-        this.batcher = DynamicBatcher.builder(config.batching().policy(), QueuedJob::key, j -> j.spec().n())
-                // A wall-clock comparison: cheap enough for the batcher's lock. Cancellation is checked
-                // against the job record (markRunning) when the batch starts.
-                .dropDeadJobs(job -> job.pastDeadline(System.currentTimeMillis()), job -> {
-                    try {
-                        settle.expire(job);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        LOG.warnf("interrupted while expiring job %s; left for redelivery", job.jobId());
-                    }
-                })
-                .listener(metrics)
-                .build();
-        Gauge.builder("kiln.worker.queue.jobs", batcher, DynamicBatcher::queuedJobs)
-                .description("Jobs waiting in the batcher").register(metrics.registry());
+    public JobQueue(WorkerConfig config, WorkerMetrics metrics) {
+        this.stepTime = new StepTimeEstimate(config.batching().initialStepEstimate());
+        this.queue = new FairAdmissionQueue<>(new FairAdmissionQueue.Describer<>() {
+            @Override
+            public String tenant(QueuedJob job) {
+                return job.accountId();
+            }
+
+            @Override
+            public int rows(QueuedJob job) {
+                return job.rows();
+            }
+
+            @Override
+            public long deadlineMillis(QueuedJob job) {
+                return job.spec().deadlineMillis();
+            }
+
+            @Override
+            public long estimatedRunMillis(QueuedJob job) {
+                return stepTime.millisFor(job.key().executedSteps());
+            }
+        }, config.batching().maxQueuedJobs(), config.batching().deadlineMargin().toMillis());
+        Gauge.builder("kiln.worker.queue.jobs", queue, FairAdmissionQueue::size)
+                .description("Jobs waiting to join the step executor").register(metrics.registry());
     }
 
-    public DynamicBatcher<QueuedJob> batcher() {
-        return batcher;
+    public FairAdmissionQueue<QueuedJob> queue() {
+        return queue;
+    }
+
+    public StepTimeEstimate stepTime() {
+        return stepTime;
     }
 }

@@ -22,6 +22,11 @@ public record QueuedJob(JobSpec spec, Message<String> message, CompatibilityKey 
         return spec.accountId();
     }
 
+    /** UNet rows per step: one per image, two with classifier-free guidance. */
+    public int rows() {
+        return key.guided() ? 2 * spec.n() : spec.n();
+    }
+
     public boolean pastDeadline(long nowMillis) {
         return spec.deadlineMillis() > 0 && nowMillis >= spec.deadlineMillis();
     }

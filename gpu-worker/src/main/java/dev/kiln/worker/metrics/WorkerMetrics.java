@@ -1,11 +1,9 @@
 package dev.kiln.worker.metrics;
 
-import dev.kiln.worker.batching.BatchTrigger;
-import dev.kiln.worker.batching.BatchingListener;
-import dev.kiln.worker.batching.CompatibilityKey;
-import dev.kiln.diffusion.StageTimings;
+import dev.kiln.diffusion.batch.PromptEmbeddingCache;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -20,9 +18,13 @@ import java.util.concurrent.TimeUnit;
  * ({@code kafka_consumer_fetch_manager_records_lag_max}).
  */
 @ApplicationScoped
-public class WorkerMetrics implements BatchingListener {
+public class WorkerMetrics {
     public static final String BATCH_JOBS = "kiln.worker.batch.jobs";
     public static final String BATCH_IMAGES = "kiln.worker.batch.images";
+    public static final String UNET_ROWS = "kiln.worker.unet.rows";
+    public static final String UNET_OCCUPANCY = "kiln.worker.unet.occupancy";
+    public static final String STEP_TIME = "kiln.worker.step";
+    public static final String PROMPT_CACHE_HIT_RATIO = "kiln.worker.prompt.cache.hit.ratio";
     public static final String QUEUE_WAIT = "kiln.worker.queue.wait";
     public static final String START_DELAY = "kiln.worker.start.delay";
     public static final String STAGE = "kiln.worker.stage";
@@ -46,15 +48,27 @@ public class WorkerMetrics implements BatchingListener {
     private final Timer queueWait;
     private final Timer startDelay;
     private final Counter images;
+    private final DistributionSummary unetRows;
+    private final DistributionSummary occupancy;
+    private final Timer stepTime;
 
     public WorkerMetrics(MeterRegistry registry) {
         this.registry = registry;
         this.batchJobs = DistributionSummary.builder(BATCH_JOBS)
-                .description("Jobs per pipeline batch").publishPercentileHistogram().register(registry);
+                .description("Jobs with images in one UNet call").publishPercentileHistogram().register(registry);
         this.batchImages = DistributionSummary.builder(BATCH_IMAGES)
-                .description("Images per pipeline batch").publishPercentileHistogram().register(registry);
+                .description("Images in one UNet call").publishPercentileHistogram().register(registry);
+        this.unetRows = DistributionSummary.builder(UNET_ROWS)
+                .description("Rows of requests per UNet call (an image with guidance is 2), before bucket padding")
+                .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128).register(registry);
+        this.occupancy = DistributionSummary.builder(UNET_OCCUPANCY)
+                .description("Rows per UNet call over kiln.worker.batching.max-rows (1 = full)")
+                .serviceLevelObjectives(0.25, 0.5, 0.75, 0.9, 1.0).register(registry);
+        this.stepTime = Timer.builder(STEP_TIME)
+                .description("Time per step call: input assembly, UNet, guidance, scheduler steps")
+                .publishPercentileHistogram().register(registry);
         this.queueWait = Timer.builder(QUEUE_WAIT)
-                .description("Time a job waited in the batcher, from acceptance to its batch's release")
+                .description("Time a job waited in the admission queue, from acceptance to joining the executor")
                 .publishPercentileHistogram().register(registry);
         this.startDelay = Timer.builder(START_DELAY)
                 .description("Time from the API's submit (job created_at) to the worker starting the job; "
@@ -72,20 +86,26 @@ public class WorkerMetrics implements BatchingListener {
         return registry;
     }
 
-    @Override
+    /** A job left the admission queue to join the executor after {@code queueWaitNanos}. */
     public void jobDequeued(long queueWaitNanos) {
         queueWait.record(queueWaitNanos, TimeUnit.NANOSECONDS);
     }
 
-    @Override
-    public void batchReleased(CompatibilityKey key, int jobCount, int imageCount, BatchTrigger trigger) {
-        // Recorded when the pipeline actually runs (recordBatchRun): released batches can shrink.
-    }
-
-    /** One pipeline call over {@code jobCount} jobs and {@code imageCount} images. */
-    public void recordBatchRun(int jobCount, int imageCount) {
+    /** One step call: its rows (before padding), the bucket it was padded to, jobs and images in it, its time. */
+    public void recordStepCall(int rows, int bucketRows, int maxRows, int jobCount, int imageCount, long nanos) {
+        unetRows.record(rows);
+        occupancy.record((double) rows / maxRows);
         batchJobs.record(jobCount);
         batchImages.record(imageCount);
+        stepTime.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Exports the prompt-embedding cache's hit ratio (hits over lookups since start). */
+    public void bindPromptCache(PromptEmbeddingCache cache) {
+        Gauge.builder(PROMPT_CACHE_HIT_RATIO, cache, PromptEmbeddingCache::hitRate)
+                .description("Prompt-embedding cache hits over lookups since start").register(registry);
+        Gauge.builder("kiln.worker.prompt.cache.bytes", cache, PromptEmbeddingCache::bytes)
+                .description("Bytes held by the prompt-embedding cache").register(registry);
     }
 
     /** A job was started {@code millis} after the API created it. */
@@ -93,18 +113,10 @@ public class WorkerMetrics implements BatchingListener {
         startDelay.record(Math.max(0, millis), TimeUnit.MILLISECONDS);
     }
 
-    /** The pipeline's own stages of one batch, as {@code kiln.worker.stage{stage=...}}. */
-    public void recordPipelineTimings(StageTimings timings) {
-        recordStage("tokenize", timings.tokenizeNanos());
-        recordStage("text_encoder", timings.textEncoderNanos());
-        recordStage("vae_encode", timings.vaeEncodeNanos());
-        recordStage("unet", timings.unetTotalNanos());
-        recordStage("vae_decode", timings.vaeDecodeNanos());
-    }
-
     /**
-     * Wall time of one stage: mark_running, input, inference (the whole pipeline call), the pipeline's
-     * tokenize, text_encoder, vae_encode, unet, vae_decode, then encode (PNG), upload, settle.
+     * Wall time of one stage: mark_running, input, admit (tokenize, text encoder, VAE encode of the jobs joining
+     * together), vae_decode, inference (a job's start to its last image decoded), then encode (PNG), upload,
+     * settle.
      */
     public void recordStage(String stage, long nanos) {
         Timer.builder(STAGE).tag("stage", stage).publishPercentileHistogram().register(registry)

@@ -105,7 +105,7 @@ class GracefulShutdownIT {
                 "-Dkiln.worker.model-dir=" + ReferenceData.sdTinyModel().toAbsolutePath(),
                 "-Dkiln.worker.allow-test-model=true",
                 "-Dkiln.worker.intra-op-threads=1",
-                "-Dkiln.worker.batching.max-batch-images=4",
+                "-Dkiln.worker.batching.max-rows=8",
                 "-Dkiln.worker.shutdown.grace=" + GRACE_MILLIS + "ms",
                 "-jar", JAR.toAbsolutePath().toString()));
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();

@@ -15,7 +15,7 @@ class GenerationRequestsTest {
         JobSpec spec = new JobSpec(JobSpec.SCHEMA_VERSION, "img_1", "a1", JobSpec.MODE_TXT2IMG, "sd-1.5", "fox", "blur",
                 3, 64, 64, 20, 7.5, null, 41L, "pndm", null, 0L, 0L);
 
-        List<GenerationRequest> requests = BatchRunner.requests(spec, null);
+        List<GenerationRequest> requests = StepRunner.requests(spec, null);
 
         assertThat(requests).extracting(GenerationRequest::seed).containsExactly(41L, 42L, 43L);
         assertThat(requests).allSatisfy(r -> {

@@ -11,6 +11,12 @@ import dev.kiln.diffusion.PipelineFactory;
 import dev.kiln.diffusion.PipelineOptions;
 import dev.kiln.diffusion.PromptTokenizer;
 import dev.kiln.diffusion.StageTimings;
+import dev.kiln.diffusion.batch.PromptEmbeddingCache;
+import dev.kiln.diffusion.batch.StepBatchExecutor;
+import dev.kiln.diffusion.batch.StepBatchOptions;
+import dev.kiln.diffusion.batch.StepCall;
+import dev.kiln.diffusion.batch.StepRequest;
+import dev.kiln.tools.bench.BatchingBench;
 import dev.kiln.tools.bench.PipelineBench;
 import dev.kiln.tools.bench.PngBench;
 import dev.kiln.diffusion.image.ImageDecoder;
@@ -26,7 +32,9 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -35,11 +43,14 @@ import java.util.Set;
  * <pre>
  * generate   --model DIR --prompt P [--prompt P2 ...] [--negative-prompt N ...] [--image FILE]
  *            [--strength 0.75] [--steps 50] [--guidance 7.5] [--scheduler pndm] [--n 1]
- *            [--size 512x512] [--seed 0 | --draws-dir DIR] [--out DIR] [--npy FILE]
+ *            [--size 512x512] [--seed 0 | --draws-dir DIR (one per --prompt)] [--out DIR] [--npy FILE]
+ *            [--executor static|step]
  * tokenize   --model DIR PROMPT...            prints the ids of each prompt as JSON
  * tiny-model DIR                              writes the generated tiny model
  * bench      [--model DIR] [--fp16-unet] ...  see PipelineBench
  * bench png  [--runs 50] [--image FILE ...]  PNG encoder micro-benchmark, see PngBench
+ * bench batching --trace FILE [--cost-model FILE] [--max-rows 64] [--onnx] [--limit N] [--max-wait-ms 50]
+ *            [--vae-batch-images 8]         static vs step-level batching on an arrival trace, see BatchingBench
  * </pre>
  *
  * Device options for generate/bench: {@code --device cpu|cuda}, {@code --require-cuda},
@@ -48,7 +59,7 @@ import java.util.Set;
  */
 public final class KilnCli {
 
-    private static final Set<String> FLAGS = Set.of("require-cuda", "img2img", "fp16-unet");
+    private static final Set<String> FLAGS = Set.of("require-cuda", "img2img", "fp16-unet", "onnx");
 
     private KilnCli() {
     }
@@ -84,6 +95,14 @@ public final class KilnCli {
                 out.println("wrote tiny model to " + dir.toAbsolutePath());
             }
             case "bench" -> {
+                if (options.positional().contains("batching")) {
+                    String costModel = options.get("cost-model", null);
+                    BatchingBench.run(new BatchingBench.Settings(Path.of(options.require("trace")),
+                            costModel == null ? null : Path.of(costModel), options.getInt("max-rows", 64),
+                            options.flag("onnx"), options.getInt("limit", 0), options.getLong("max-wait-ms", 50),
+                            options.getInt("vae-batch-images", 8)), out);
+                    return 0;
+                }
                 if (options.positional().contains("png")) {
                     PngBench.run(options.getInt("runs", 50), options.all("image").stream().map(Path::of).toList(), out);
                     return 0;
@@ -136,22 +155,28 @@ public final class KilnCli {
         String imagePath = options.get("image", null);
         RgbImage image = imagePath == null ? null : ImageDecoder.decode(Files.readAllBytes(Path.of(imagePath)));
         double strength = image == null ? 1.0 : options.getDouble("strength", 0.75);
-        String drawsDir = options.get("draws-dir", null);
-        if (drawsDir != null && prompts.size() > 1) {
-            throw new IllegalArgumentException("--draws-dir replays one request's draws: give a single --prompt");
+        List<String> drawsDirs = options.all("draws-dir");
+        if (!drawsDirs.isEmpty() && drawsDirs.size() != prompts.size()) {
+            throw new IllegalArgumentException("--draws-dir replays one request's draws: give one per --prompt ("
+                    + prompts.size() + " prompts, " + drawsDirs.size() + " draws folders)");
         }
         List<GenerationRequest> requests = new ArrayList<>();
         for (int i = 0; i < prompts.size(); i++) {
             String negative = negatives.isEmpty() ? null : negatives.get(negatives.size() == 1 ? 0 : i);
             // Several prompts get consecutive seeds so their images differ.
             requests.add(new GenerationRequest(prompts.get(i), negative, guidance, n, seed + i, image,
-                    drawsDir == null ? null : RecordedNoiseSource.fromDirectory(Path.of(drawsDir))));
+                    drawsDirs.isEmpty() ? null : RecordedNoiseSource.fromDirectory(Path.of(drawsDirs.get(i)))));
         }
         BatchSettings settings = new BatchSettings(size[0], size[1], options.getInt("steps", 50), strength,
                 options.get("scheduler", "pndm"), guidance > 1.0);
+        String executor = options.get("executor", "static");
+        if (!executor.equals("static") && !executor.equals("step")) {
+            throw new IllegalArgumentException("--executor must be static or step, got " + executor);
+        }
         try (DiffusionPipeline pipeline = PipelineFactory.open(model, execution(options),
                 new PipelineOptions(options.getInt("vae-batch-images", 1)))) {
-            GenerationResult result = pipeline.generate(settings, requests);
+            GenerationResult result = executor.equals("step") ? stepGenerate(pipeline, settings, requests)
+                    : pipeline.generate(settings, requests);
             Path outDir = Path.of(options.get("out", "."));
             Files.createDirectories(outDir);
             PngEncoder encoder = new PngEncoder();
@@ -172,6 +197,35 @@ public final class KilnCli {
             }
             printTimings(result.timings(), out);
         }
+    }
+
+    /**
+     * The same requests through the step-level executor, all admitted together: what the worker runs. Timings
+     * hold the UNet calls and the total only.
+     */
+    private static GenerationResult stepGenerate(DiffusionPipeline pipeline, BatchSettings settings,
+                                                 List<GenerationRequest> requests) {
+        long t0 = System.nanoTime();
+        List<StepRequest> stepRequests = requests.stream().map(r -> StepRequest.of(r, settings.width(),
+                settings.height(), settings.steps(), settings.strength(), settings.scheduler())).toList();
+        Map<StepRequest, List<GeneratedImage>> images = new IdentityHashMap<>();
+        List<Long> callNanos = new ArrayList<>();
+        try (StepBatchExecutor executor = pipeline.stepExecutor(StepBatchOptions.defaults(),
+                new PromptEmbeddingCache(64L << 20))) {
+            executor.admit(stepRequests);
+            while (!executor.isIdle()) {
+                StepCall call = executor.step();
+                callNanos.add(call.nanos());
+                List<List<GeneratedImage>> decoded = executor.decode(call.finished());
+                for (int i = 0; i < decoded.size(); i++) {
+                    images.put(call.finished().get(i).request(), decoded.get(i));
+                }
+            }
+        }
+        List<List<GeneratedImage>> perRequest = stepRequests.stream().map(images::get).toList();
+        long total = System.nanoTime() - t0;
+        return new GenerationResult(perRequest, new StageTimings(0, 0, 0,
+                callNanos.stream().mapToLong(Long::longValue).toArray(), 0, 0, total, 0));
     }
 
     static void writeFloatImages(Path file, List<GeneratedImage> images) throws IOException {

@@ -1,0 +1,12 @@
+package dev.kiln.tools.bench;
+
+import dev.kiln.diffusion.batch.StepModels;
+
+/** Model calls that keep the benchmark's clock: simulated cost or measured wall time, in milliseconds. */
+interface ClockedModels extends StepModels {
+
+    double clockMillis();
+
+    /** Idles until {@code millis} (no-op when the clock is past it). */
+    void advanceTo(double millis);
+}
