@@ -249,7 +249,9 @@ public class StepRunner {
             }
             run.images[slot.index()] = decoded.get(i).get(0);
             if (--run.left == 0) {
-                metrics.recordStage("inference", System.nanoTime() - run.startNanos);
+                long nanos = System.nanoTime() - run.startNanos;
+                metrics.recordStage("inference", nanos);
+                LOG.infof("job %s: %d images ran in %d ms", run.job.jobId(), run.images.length, nanos / 1_000_000);
                 settle.publish(run.job, Arrays.asList(run.images));
             }
         }

@@ -53,7 +53,7 @@ class GracefulShutdownIT {
     }
 
     @Test
-    void finishesSettlesAndCommitsTheBatchInHandWhenStopped() throws Exception {
+    void finishesSettlesAndCommitsTheRunningJobWhenStopped() throws Exception {
         Path workDir = Files.createDirectories(Path.of("target", "graceful-shutdown-it"));
         Path log = workDir.resolve("worker.log");
         Process worker = startWorker(workDir, log);
@@ -83,9 +83,9 @@ class GracefulShutdownIT {
             assertThat(kiln.committedOffset(record)).as("offset committed on the way out").isGreaterThan(record.offset());
             String output = Files.readString(log);
             int stopping = output.indexOf("shutting down:");
-            int batchDone = output.indexOf("batch of 1 jobs / 4 images ran");
+            int jobDone = output.indexOf("job " + slow.jobId() + ": 4 images ran");
             assertThat(stopping).as("shutdown began").isNotNegative();
-            assertThat(batchDone).as("the batch finished after the stop signal").isGreaterThan(stopping);
+            assertThat(jobDone).as("the running job finished after the stop signal").isGreaterThan(stopping);
         } finally {
             if (worker.isAlive()) {
                 worker.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
