@@ -63,20 +63,23 @@ class OutagesTest {
 
     @Test
     @Order(1)
-    void synchronousCallBeyondTheWaiterCapAnswers202AtOnce() throws Exception {
+    void synchronousCallBeyondTheWaiterCapAnswers503BeforeChargingAnything() throws Exception {
         Kiln.Account a = Kiln.account("payg", "free", 100_000);
         CompletableFuture<Response> first = CompletableFuture.supplyAsync(() -> given()
                 .header("Authorization", a.bearer()).header("Prefer", "wait=60").contentType(ContentType.JSON)
                 .body(Map.of("prompt", "first")).post("/v1/images/generations"));
         await().atMost(Duration.ofSeconds(20)).until(() -> waiter.waiting() == 1);
+        await().atMost(Duration.ofSeconds(20)).until(() -> a.jobCount() == 1);
+        Kiln.Snapshot before = a.snapshot();
 
-        String second = given().header("Authorization", a.bearer()).header("Prefer", "wait=60")
+        given().header("Authorization", a.bearer())
                 .contentType(ContentType.JSON).body(Map.of("prompt", "second"))
-                .post("/v1/images/generations").then().statusCode(202)
-                .body("status", equalTo("queued")).extract().path("id");
+                .post("/v1/images/generations").then().statusCode(503)
+                .body("error.code", equalTo("server_busy")).header("x-should-retry", "true");
+        assertThat(a.snapshot()).as("nothing charged, no job").isEqualTo(before);
 
         String firstJob = Kiln.redis().keys("kiln:{a:" + a.id() + "}:job:*").stream()
-                .map(k -> k.substring(k.lastIndexOf(':') + 1)).filter(id -> !id.equals(second)).findFirst().orElseThrow();
+                .map(k -> k.substring(k.lastIndexOf(':') + 1)).findFirst().orElseThrow();
         given().header("Authorization", a.bearer()).delete("/v1/images/jobs/" + firstJob).then().statusCode(200);
         Response answer = first.get(30, TimeUnit.SECONDS);
         assertThat(answer.statusCode()).as("the waiting caller learns its job was canceled").isEqualTo(409);

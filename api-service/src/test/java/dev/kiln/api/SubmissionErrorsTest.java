@@ -149,7 +149,7 @@ class SubmissionErrorsTest {
 
     @Test
     void unknownModelIsNotFound() {
-        generate(with("model", "dall-e-3")).statusCode(404).body("error.type", equalTo("not_found"))
+        generate(with("model", "dall-e-9")).statusCode(404).body("error.type", equalTo("not_found"))
                 .body("error.param", equalTo("model"));
         assertNothingChanged();
     }

@@ -23,7 +23,7 @@ final class Snippets {
                 # Text to image (waits for the result; add -H 'Prefer: respond-async' for a 202 + job to poll):
                 curl -sS %1$s/images/generations \\
                   -H 'Authorization: Bearer %2$s' -H 'Content-Type: application/json' \\
-                  -d '{"model":"sd-1.5","prompt":"a lighthouse at dusk, oil painting","size":"%3$s","steps":%4$d,"seed":42}'
+                  -d '{"model":"runwayml/stable-diffusion-v1-5-img2img","prompt":"a lighthouse at dusk, oil painting","size":"%3$s","steps":%4$d,"seed":42}'
 
                 # Image to image, multipart (what client.images.edit sends):
                 curl -sS %1$s/images/edits -H 'Authorization: Bearer %2$s' \\
@@ -41,10 +41,10 @@ final class Snippets {
                 # Python (pip install openai):
                 from openai import OpenAI
                 client = OpenAI(base_url="%1$s", api_key="%2$s")
-                r = client.images.generate(model="sd-1.5", prompt="a lighthouse at dusk", size="%3$s",
+                r = client.images.generate(model="runwayml/stable-diffusion-v1-5-img2img", prompt="a lighthouse at dusk", size="%3$s",
                                            extra_body={"steps": %4$d, "seed": 42})
                 print(r.data[0].url)
-                r = client.images.edit(model="sd-1.5", image=open("%5$s", "rb"), prompt="the same scene in winter",
+                r = client.images.edit(model="runwayml/stable-diffusion-v1-5-img2img", image=open("%5$s", "rb"), prompt="the same scene in winter",
                                        size="%3$s", extra_body={"strength": 0.6, "steps": %4$d})
                 print(r.data[0].url)
 
@@ -52,7 +52,7 @@ final class Snippets {
                 OpenAIClient client = OpenAIOkHttpClient.builder()
                         .baseUrl("%1$s").apiKey("%2$s").build();
                 ImagesResponse r = client.images().generate(ImageGenerateParams.builder()
-                        .model("sd-1.5").prompt("a lighthouse at dusk")
+                        .model("runwayml/stable-diffusion-v1-5-img2img").prompt("a lighthouse at dusk")
                         .size(ImageGenerateParams.Size.of("%3$s"))
                         .putAdditionalBodyProperty("steps", JsonValue.from(%4$d))
                         .build());

@@ -12,8 +12,10 @@ import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.core.multipart.MultipartParser.MalformedMessageException;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
+import java.io.IOException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
 
@@ -27,6 +29,8 @@ public class ErrorMappers {
     private static final Logger LOG = Logger.getLogger(ErrorMappers.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     public static final String SHOULD_RETRY = "x-should-retry";
+    /** What Quarkus' body reading fails with past {@code quarkus.http.limits.max-body-size}. */
+    private static final String REQUEST_TOO_LARGE_MESSAGE = "Request too large";
 
     @ServerExceptionMapper
     public Response map(Throwable error) {
@@ -42,6 +46,11 @@ public class ErrorMappers {
         if (cause instanceof RedisException || cause instanceof TimeoutException) {
             LOG.warnf("backend call failed: %s", cause.toString());
             return ApiException.backendUnavailable();
+        }
+        if (cause instanceof IOException || cause instanceof MalformedMessageException) {
+            // Resources wrap their own I/O failures (S3, Redis) in typed exceptions: an I/O failure that
+            // reaches this map came from reading the request body, so the request is at fault.
+            return REQUEST_TOO_LARGE_MESSAGE.equals(cause.getMessage()) ? tooLarge() : unreadableBody();
         }
         if (cause instanceof RejectedExecutionException) {
             return ApiException.unavailable(ErrorCodes.SERVER_BUSY, "The server is busy; retry shortly.", 1);
@@ -67,6 +76,12 @@ public class ErrorMappers {
         }
         LOG.error("unexpected error", cause);
         return ApiException.internal();
+    }
+
+    /** A malformed or truncated body, e.g. multipart without its closing boundary. */
+    public static ApiException unreadableBody() {
+        return ApiException.invalid(null, ErrorCodes.INVALID_MULTIPART,
+                "The request body could not be read (malformed or truncated).");
     }
 
     /** The 413 for a body over the configured limit. */

@@ -6,6 +6,7 @@ import dev.kiln.api.errors.ApiException;
 import dev.kiln.api.jobs.ResponseFormat;
 import dev.kiln.api.models.ModelCatalog;
 import dev.kiln.common.errors.ErrorCodes;
+import dev.kiln.common.jobs.OutputFormat;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -13,38 +14,55 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Validates the fields of both image endpoints into an {@link ImageRequest}, answering
- * OpenAI-shaped 400s that name the offending {@code param}. Unknown fields are ignored, as
- * OpenAI's own optional fields ({@code quality}, {@code style}, …) have no meaning here.
+ * OpenAI-shaped 400s that name the offending {@code param}. OpenAI's fields are mapped as
+ * docs/api.md tabulates; {@code moderation}, {@code style} and {@code user} are accepted and have
+ * no effect; other unknown fields are ignored.
  */
 public final class ImageRequestParser {
+    /** OpenAI's sizes, accepted even above the maximum side: scaled down to the same aspect. */
+    private static final Set<String> OPENAI_SIZES = Set.of("256x256", "512x512", "1024x1024", "1536x1024",
+            "1024x1536", "1792x1024", "1024x1792");
+    private static final String AUTO = "auto";
+    private static final int TEXT_TO_IMAGE_AUTO_SIDE = 512;
     private static final Pattern SIZE = Pattern.compile("(\\d{1,5})x(\\d{1,5})");
 
     private final ApiConfig.Limits limits;
     private final ModelCatalog catalog;
     private final InputImages images;
+    private final boolean webpOutput;
 
-    public ImageRequestParser(ApiConfig.Limits limits, ModelCatalog catalog) {
+    public ImageRequestParser(ApiConfig.Limits limits, ModelCatalog catalog, boolean webpOutput) {
         this.limits = limits;
         this.catalog = catalog;
         this.images = new InputImages(limits.maxImageBytes(), limits.maxImageSidePx());
+        this.webpOutput = webpOutput;
     }
 
     /**
      * @param fields         the scalar fields
      * @param imageBytes     the uploaded image file (multipart), or null to read {@code image} as base64
      * @param imageRequired  the edits endpoint requires an image
-     * @param fingerprinted  compute {@link ImageRequest#fingerprint()} (only an Idempotency-Key needs it;
+     * @param fingerprinted  compute {@link ImageRequest#fingerprint()} (only de-duplication needs it;
      *                       for img2img it hashes the whole image)
      */
     public ImageRequest parse(RequestFields fields, byte[] imageBytes, boolean imageRequired, boolean fingerprinted) {
         if (fields.has("mask")) {
             throw ApiException.invalid("mask", ErrorCodes.UNSUPPORTED_PARAMETER,
                     "'mask' is not supported: SD 1.5 img2img has no inpainting. Send the image without a mask.");
+        }
+        String background = fields.text("background").map(b -> b.toLowerCase(Locale.ROOT)).orElse(AUTO);
+        if (background.equals("transparent")) {
+            throw ApiException.invalid("background", ErrorCodes.UNSUPPORTED_PARAMETER,
+                    "'background: transparent' is not supported: SD 1.5 produces opaque images.");
+        }
+        if (!background.equals(AUTO) && !background.equals("opaque")) {
+            throw ApiException.invalid("background", "'background' must be 'auto', 'opaque' or 'transparent'.");
         }
         String prompt = fields.text("prompt").orElseThrow(() -> ApiException.invalid("prompt",
                 ErrorCodes.MISSING_REQUIRED, "'prompt' is required."));
@@ -59,15 +77,19 @@ public final class ImageRequestParser {
             throw ApiException.invalid("negative_prompt",
                     "'negative_prompt' is longer than " + limits.maxPromptChars() + " characters.");
         }
-        String modelId = fields.text("model").orElse(null);
-        String model = catalog.require(modelId, "model").id();
+        ModelCatalog.Resolved model = catalog.resolve(fields.text("model").orElse(null), "model");
 
         int n = intField(fields, "n", 1, 1, limits.maxN());
-        int[] size = size(fields.text("size").orElse("512x512"));
         ResponseFormat format = fields.text("response_format").map(f -> ResponseFormat.parse(f).orElseThrow(() ->
-                ApiException.invalid("response_format", "'response_format' must be 'url' or 'b64_json'.")))
-                .orElse(ResponseFormat.URL);
-        int steps = intField(fields, "steps", limits.defaultSteps(), limits.minSteps(), limits.maxSteps());
+                        ApiException.invalid("response_format", "'response_format' must be 'url' or 'b64_json'.")))
+                .orElse(model.isGptImageAlias() ? ResponseFormat.B64_JSON : ResponseFormat.URL);
+        OutputFormat outputFormat = outputFormat(fields);
+        Integer compression = fields.text("output_compression")
+                .map(c -> (int) longField("output_compression", c, 0, 100)).orElse(null);
+        Quality quality = fields.text("quality").map(q -> Quality.parse(q).orElseThrow(() ->
+                        ApiException.invalid("quality", "'quality' must be one of low, medium, high, auto, standard, hd.")))
+                .orElse(Quality.AUTO);
+        int steps = intField(fields, "steps", quality.steps(limits), limits.minSteps(), limits.maxSteps());
         double guidance = doubleField(fields, "guidance_scale", limits.defaultGuidanceScale(), 0, limits.maxGuidanceScale());
         double strength = doubleField(fields, "strength", limits.defaultStrength(), 0, 1);
         Long seed = fields.text("seed").map(s -> longField("seed", s, 0, 0xFFFF_FFFFL)).orElse(null);
@@ -86,21 +108,42 @@ public final class ImageRequestParser {
         if (raw == null && imageRequired) {
             throw ApiException.invalid("image", ErrorCodes.MISSING_REQUIRED, "'image' is required.");
         }
-        byte[] png = raw == null ? null : images.toPng(raw, "image");
+        InputImages.Decoded input = raw == null ? null : images.decode(raw, "image");
+        int[] size = size(fields.text("size").orElse("512x512"), input);
 
-        String fingerprint = !fingerprinted ? null : fingerprint(model, prompt, negative, n, size, format, steps,
-                guidance, png == null ? null : strength, seed, scheduler, raw);
-        return new ImageRequest(model, prompt, negative, n, size[0], size[1], format, user, png, strength, steps,
-                guidance, seed, scheduler, fingerprint);
+        String fingerprint = !fingerprinted ? null : fingerprint(model.model().id(), prompt, negative, n, size,
+                format.wire(), steps, guidance, input == null ? null : strength, seed, scheduler,
+                outputFormat.wire(), compression, raw);
+        return new ImageRequest(model.model().id(), prompt, negative, n, size[0], size[1], format, user,
+                input == null ? null : input.png(), strength, steps, guidance, seed, scheduler, outputFormat,
+                outputFormat == OutputFormat.PNG ? null : compression, quality, fingerprint);
     }
 
-    private int[] size(String value) {
+    private OutputFormat outputFormat(RequestFields fields) {
+        OutputFormat f = fields.text("output_format").map(v -> OutputFormat.parse(v).orElseThrow(() ->
+                        ApiException.invalid("output_format", "'output_format' must be 'png', 'jpeg' or 'webp'.")))
+                .orElse(OutputFormat.PNG);
+        if (f == OutputFormat.WEBP && !webpOutput) {
+            throw ApiException.invalid("output_format", ErrorCodes.UNSUPPORTED_PARAMETER,
+                    "'output_format: webp' is not supported by this deployment; use 'png' or 'jpeg'.");
+        }
+        return f;
+    }
+
+    private int[] size(String value, InputImages.Decoded input) {
+        if (value.equals(AUTO)) {
+            return input == null ? new int[]{TEXT_TO_IMAGE_AUTO_SIDE, TEXT_TO_IMAGE_AUTO_SIDE}
+                    : fit(input.width(), input.height());
+        }
         Matcher m = SIZE.matcher(value);
         if (!m.matches()) {
-            throw ApiException.invalid("size", "'size' must be WIDTHxHEIGHT, e.g. 512x512.");
+            throw ApiException.invalid("size", "'size' must be WIDTHxHEIGHT (e.g. 512x512) or 'auto'.");
         }
         int w = Integer.parseInt(m.group(1));
         int h = Integer.parseInt(m.group(2));
+        if (OPENAI_SIZES.contains(value) && Math.max(w, h) > limits.maxSidePx()) {
+            return fit(w, h);
+        }
         for (int side : new int[]{w, h}) {
             if (side < limits.minSidePx() || side > limits.maxSidePx() || side % 8 != 0) {
                 throw ApiException.invalid("size", "'size' sides must be multiples of 8 between "
@@ -108,6 +151,17 @@ public final class ImageRequestParser {
             }
         }
         return new int[]{w, h};
+    }
+
+    /** The same aspect with the longest side at most the maximum, both sides multiples of 8 within the limits. */
+    private int[] fit(int width, int height) {
+        double scale = Math.min(1.0, (double) limits.maxSidePx() / Math.max(width, height));
+        return new int[]{side(width * scale), side(height * scale)};
+    }
+
+    private int side(double px) {
+        int rounded = (int) Math.floor(px / 8) * 8;
+        return Math.max(limits.minSidePx(), Math.min(limits.maxSidePx(), rounded));
     }
 
     private static int intField(RequestFields f, String name, int dflt, int min, int max) {

@@ -1,10 +1,12 @@
 package dev.kiln.api.images;
 
+import com.twelvemonkeys.imageio.plugins.webp.WebPImageReaderSpi;
 import dev.kiln.api.errors.ApiException;
 import dev.kiln.common.errors.ErrorCodes;
 
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
+import javax.imageio.spi.IIORegistry;
 import javax.imageio.stream.ImageInputStream;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -12,14 +14,28 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Base64;
 import java.util.Iterator;
+import java.util.Locale;
+import java.util.Set;
 
 /**
- * Input image checks: size in bytes, dimensions (read from the header before decoding, so a
- * decompression bomb is refused cheaply), decodability. PNG inputs are stored as given; other
- * formats ImageIO reads (JPEG, BMP, GIF) are re-encoded to PNG so the worker only ever reads PNG.
+ * Input image checks: size in bytes, format (PNG, JPEG, WebP, GIF, BMP only), dimensions (read from
+ * the header before decoding, so a decompression bomb is refused cheaply), decodability. PNG inputs
+ * are stored as given; the other formats are re-encoded to PNG so the worker only ever reads PNG.
  */
 public final class InputImages {
     private static final byte[] PNG_MAGIC = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    /** ImageIO format names accepted; ImageIO also reads TIFF and WBMP, which clients have no reason to send. */
+    private static final Set<String> FORMATS = Set.of("png", "jpeg", "webp", "gif", "bmp");
+    private static final String FORMAT_LIST = "PNG, JPEG, WebP, GIF or BMP";
+
+    static {
+        // Registered by hand: ImageIO's service scan sees only the class path it started with.
+        IIORegistry.getDefaultInstance().registerServiceProvider(new WebPImageReaderSpi());
+    }
+
+    /** A decoded and checked input image. */
+    public record Decoded(byte[] png, int width, int height) {
+    }
 
     private final int maxBytes;
     private final int maxSidePx;
@@ -50,8 +66,8 @@ public final class InputImages {
         }
     }
 
-    /** Validates and returns PNG bytes. */
-    public byte[] toPng(byte[] bytes, String param) {
+    /** Validates and decodes; the PNG to store and the image's size. CPU-heavy: run it on the decode pool. */
+    public Decoded decode(byte[] bytes, String param) {
         if (bytes.length > maxBytes) {
             throw tooLarge(param);
         }
@@ -65,6 +81,11 @@ public final class InputImages {
             }
             ImageReader reader = readers.next();
             try {
+                String format = reader.getFormatName().toLowerCase(Locale.ROOT);
+                if (!FORMATS.contains(format)) {
+                    throw ApiException.invalid(param, ErrorCodes.INVALID_IMAGE, "'" + param + "' is " + format
+                            + "; send " + FORMAT_LIST + ".");
+                }
                 reader.setInput(in, true, true);
                 int w = reader.getWidth(0);
                 int h = reader.getHeight(0);
@@ -76,12 +97,7 @@ public final class InputImages {
                 if (image == null || w < 1 || h < 1) {
                     throw undecodable(param);
                 }
-                if (isPng(bytes)) {
-                    return bytes;
-                }
-                ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length * 2);
-                ImageIO.write(image, "png", out);
-                return out.toByteArray();
+                return new Decoded(isPng(bytes) ? bytes : toPng(image, bytes.length), w, h);
             } finally {
                 reader.dispose();
             }
@@ -91,6 +107,12 @@ public final class InputImages {
             }
             throw undecodable(param);
         }
+    }
+
+    private static byte[] toPng(BufferedImage image, int sizeHint) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(sizeHint * 2);
+        ImageIO.write(image, "png", out);
+        return out.toByteArray();
     }
 
     private static boolean isPng(byte[] b) {
@@ -112,6 +134,6 @@ public final class InputImages {
 
     private static ApiException undecodable(String param) {
         return ApiException.invalid(param, ErrorCodes.INVALID_IMAGE,
-                "'" + param + "' could not be decoded as an image (PNG, JPEG, BMP or GIF).");
+                "'" + param + "' could not be decoded as an image (" + FORMAT_LIST + ").");
     }
 }

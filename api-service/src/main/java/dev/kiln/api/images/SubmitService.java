@@ -4,6 +4,7 @@ import dev.kiln.api.ApiConfig;
 import dev.kiln.api.auth.PresentedKey;
 import dev.kiln.api.errors.ApiException;
 import dev.kiln.api.errors.Failures;
+import dev.kiln.api.jobs.JobWaiter;
 import dev.kiln.api.jobs.QueueLagMonitor;
 import dev.kiln.api.ratelimit.RateLimitSnapshot;
 import dev.kiln.common.errors.ErrorCodes;
@@ -48,9 +49,12 @@ public class SubmitService {
     private final Timer reserveTimer;
     private final Map<AdmissionOutcome, Counter> outcomes = new EnumMap<>(AdmissionOutcome.class);
     private final Counter saturated;
+    private final Counter busy;
+    private final JobWaiter waiter;
 
     public SubmitService(ApiConfig config, QueueLagMonitor lag, AdmissionScript admission, JobHandOff handOff,
-                         ImageResponses responses, MeterRegistry metrics) {
+                         ImageResponses responses, JobWaiter waiter, MeterRegistry metrics) {
+        this.waiter = waiter;
         this.config = config;
         this.lag = lag;
         this.admission = admission;
@@ -65,6 +69,7 @@ public class SubmitService {
             outcomes.put(o, metrics.counter("kiln.api.submissions", "outcome", o.wire()));
         }
         this.saturated = metrics.counter("kiln.api.submissions", "outcome", ErrorCodes.QUEUE_SATURATED);
+        this.busy = metrics.counter("kiln.api.submissions", "outcome", "waiters_full");
     }
 
     /**
@@ -80,8 +85,27 @@ public class SubmitService {
             saturated.increment();
             throw ApiException.unavailable(ErrorCodes.QUEUE_SATURATED, "The image queue is saturated; retry shortly.", 5);
         }
-        Submission submission = submission(key.accountId(), request, priceMicros, prefer, deduplication, traceparent,
-                requestId);
+        // A caller who will wait needs a waiter slot; claimed before admission so that none is charged for
+        // a job it could not wait for.
+        boolean waits = !prefer.respondAsync();
+        if (waits && !waiter.tryReserve()) {
+            busy.increment();
+            throw ApiException.unavailable(ErrorCodes.SERVER_BUSY,
+                    "Too many synchronous calls are waiting; retry shortly or send 'Prefer: respond-async'.", 1);
+        }
+        try {
+            CompletionStage<Response> answer = admit(key, submission(key.accountId(), request, priceMicros, prefer,
+                    deduplication, traceparent, requestId));
+            return waits ? answer.whenComplete((response, error) -> waiter.release()) : answer;
+        } catch (RuntimeException e) {
+            if (waits) {
+                waiter.release();
+            }
+            throw e;
+        }
+    }
+
+    private CompletionStage<Response> admit(PresentedKey key, Submission submission) {
         Timer.Sample sample = Timer.start(metrics);
         return admission.run(key, submission).thenCompose(admitted -> {
             sample.stop(reserveTimer);
@@ -100,7 +124,7 @@ public class SubmitService {
                 request.negativePrompt(), request.n(), request.width(), request.height(), request.steps(),
                 request.guidanceScale(), request.isImg2Img() ? request.strength() : null, seed, request.scheduler(),
                 request.isImg2Img() ? S3Keys.input(jobId) : null, now,
-                now + config.jobs().deadlineSeconds() * 1000);
+                now + config.jobs().deadlineSeconds() * 1000, request.outputFormat(), request.outputCompression());
         return new Submission(spec, JobJson.toJson(spec), request, priceMicros, prefer, traceparent, deduplication,
                 requestId);
     }
@@ -115,16 +139,14 @@ public class SubmitService {
                 if (submission.prefer().respondAsync()) {
                     return ImageResponses.completed(responses.queued(spec, headers));
                 }
-                return responses.respond(spec.accountId(), spec.jobId(), submission.prefer(),
-                        submission.request().responseFormat(), headers);
+                return responses.respond(spec.accountId(), spec.jobId(), submission, headers);
             }).exceptionally(error -> {
                 throw withHeaders(error, headers);
             });
             case REPLAY -> {
                 LOG.infof("job %s replayed: request=%s account=%s", admitted.jobId(), submission.requestId(),
                         spec.accountId());
-                yield responses.respond(spec.accountId(), admitted.jobId(), submission.prefer(),
-                        submission.request().responseFormat(), headers).exceptionally(error -> {
+                yield responses.respond(spec.accountId(), admitted.jobId(), submission, headers).exceptionally(error -> {
                             throw withHeaders(error, headers);
                         });
             }
@@ -141,6 +163,15 @@ public class SubmitService {
 
     private static ApiException rateLimited(Admission admitted, Submission submission, Map<String, String> headers) {
         boolean requests = admitted.outcome() == AdmissionOutcome.RATE_LIMITED_REQUESTS;
+        long limit = requests ? admitted.limits().requestLimit() : admitted.limits().imageLimit();
+        long cost = requests ? 1 : submission.spec().n();
+        if (cost > limit) {
+            // No window will ever hold it: a retry cannot pass.
+            return new ApiException(ErrorType.RATE_LIMIT, "This request needs " + cost + " " + (requests ? "requests"
+                    : "images") + " but the key's tier allows " + limit + " per minute; lower 'n' or use a higher tier.",
+                    requests ? null : "n", requests ? ErrorCodes.RATE_LIMIT_REQUESTS : ErrorCodes.RATE_LIMIT_IMAGES,
+                    headers, false);
+        }
         Map<String, String> h = new LinkedHashMap<>(headers);
         h.put("Retry-After", RateLimitSnapshot.retryAfterSeconds(admitted.retryAfterMillis()));
         return new ApiException(ErrorType.RATE_LIMIT, "Rate limit reached for "

@@ -14,6 +14,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** Renders job records: the job object (202s, polling) and the OpenAI images response. */
 @ApplicationScoped
@@ -86,7 +87,11 @@ public class JobViews {
         return m;
     }
 
-    /** The error a synchronous caller gets for a job that ended without images. */
+    /**
+     * The error a synchronous caller gets for a job that ended without images. A failed or expired job
+     * was refunded, so a retry is a fresh, possibly successful attempt ({@code x-should-retry: true}),
+     * unless the worker failed it for its input, which a retry would repeat; a canceled job stays canceled.
+     */
     public static ApiException terminalError(JobRecord r) {
         String message = r.errorMessage() == null ? "The job " + r.status().wire() + "." : r.errorMessage();
         return switch (r.status()) {
@@ -94,7 +99,11 @@ public class JobViews {
                     r.errorCode() == null ? ErrorCodes.JOB_EXPIRED : r.errorCode());
             case CANCELED -> new ApiException(ErrorType.CONFLICT, message, null, ErrorCodes.JOB_CANCELED);
             default -> new ApiException(ErrorType.SERVER, message, null,
-                    r.errorCode() == null ? ErrorCodes.JOB_FAILED : r.errorCode());
+                    r.errorCode() == null ? ErrorCodes.JOB_FAILED : r.errorCode())
+                    .retryable(r.errorCode() == null || !INPUT_FAILURES.contains(r.errorCode()));
         };
     }
+
+    /** Worker error codes that blame the request, not the worker. */
+    private static final Set<String> INPUT_FAILURES = Set.of(ErrorCodes.INVALID_IMAGE, ErrorCodes.INVALID_VALUE);
 }

@@ -27,12 +27,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@code PSUBSCRIBE kiln:job-done:*}) per instance feeds a map of waiting futures; each waiter
  * re-reads the job record after registering, which closes the race with a completion published
  * before it registered. Each instance sees every completion message (a few bytes each), which keeps
- * subscription bookkeeping out of the hot path. Waiters are bounded by {@code kiln.api.wait.max-waiters}.
+ * subscription bookkeeping out of the hot path. Waiters are bounded by {@code kiln.api.wait.max-waiters},
+ * claimed before admission ({@link #tryReserve}).
  */
 @ApplicationScoped
 public class JobWaiter {
     private static final Logger LOG = Logger.getLogger(JobWaiter.class);
     private static final String PREFIX = "kiln:job-done:";
+    /** Re-read period while the job-done subscription is not (yet) established. */
+    private static final Duration POLL_INTERVAL = Duration.ofMillis(500);
 
     private final KilnRedis redis;
     private final int maxWaiters;
@@ -101,23 +104,37 @@ public class JobWaiter {
     }
 
     /**
+     * Claims one of the {@code kiln.api.wait.max-waiters} slots for a synchronous caller, before its job
+     * is admitted, so that a caller who cannot wait is refused with nothing charged. The caller gives
+     * it back with {@link #release} once it has answered.
+     */
+    public boolean tryReserve() {
+        // Claim atomically so concurrent callers can never push the count past the cap.
+        if (waiting.incrementAndGet() > maxWaiters) {
+            waiting.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    /** Gives back a slot claimed with {@link #tryReserve}. */
+    public void release() {
+        waiting.decrementAndGet();
+    }
+
+    /**
      * Completes with the job record once it is terminal or {@code max} has passed (then with the
-     * record as it is, possibly still queued/running). Null when the record does not exist.
+     * record as it is, possibly still queued/running). Null when the record does not exist. The
+     * caller holds a slot from {@link #tryReserve}.
      */
     public CompletionStage<JobRecord> await(String accountId, String jobId, Duration max) {
         if (max.isZero()) {
             return read(accountId, jobId);
         }
-        // Claim a slot atomically so concurrent callers can never push the count past the cap.
-        if (waiting.incrementAndGet() > maxWaiters) {
-            waiting.decrementAndGet();
-            return read(accountId, jobId);
-        }
         if (!subscribed) {
-            // Never block here (this may run on an I/O thread): subscribe in the background and answer as async.
-            waiting.decrementAndGet();
+            // Never block here (this may run on an I/O thread): subscribe in the background and poll meanwhile.
             subscribeInBackground();
-            return read(accountId, jobId);
+            return poll(accountId, jobId, System.nanoTime() + max.toNanos());
         }
         CompletableFuture<Void> signal = new CompletableFuture<>();
         waiters.computeIfAbsent(jobId, k -> ConcurrentHashMap.newKeySet()).add(signal);
@@ -134,8 +151,21 @@ public class JobWaiter {
         });
     }
 
+    /** Re-reads the record every {@link #POLL_INTERVAL} until it is terminal or the deadline passed. */
+    private CompletionStage<JobRecord> poll(String accountId, String jobId, long deadlineNanos) {
+        return read(accountId, jobId).thenCompose(record -> {
+            long left = deadlineNanos - System.nanoTime();
+            if (record == null || record.status().isTerminal() || left <= 0) {
+                return CompletableFuture.completedFuture(record);
+            }
+            long delay = Math.min(left, POLL_INTERVAL.toNanos());
+            return CompletableFuture.supplyAsync(() -> null,
+                            CompletableFuture.delayedExecutor(delay, TimeUnit.NANOSECONDS))
+                    .thenCompose(ignored -> poll(accountId, jobId, deadlineNanos));
+        });
+    }
+
     private void unregister(String jobId, CompletableFuture<Void> signal) {
-        waiting.decrementAndGet();
         waiters.computeIfPresent(jobId, (k, set) -> {
             set.remove(signal);
             return set.isEmpty() ? null : set;

@@ -13,6 +13,8 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -32,7 +34,9 @@ public class ModelsResource {
     @GET
     public Response list(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
         Caller caller = auth.authenticate(authorization);
-        List<Map<String, Object>> data = catalog.all().stream().map(ModelsResource::view).toList();
+        List<Map<String, Object>> data = new ArrayList<>();
+        catalog.all().forEach(m -> data.add(view(m)));
+        catalog.aliases().forEach(a -> data.add(view(a)));
         return withLimits(Response.ok(Map.of("object", "list", "data", data)), caller);
     }
 
@@ -41,15 +45,31 @@ public class ModelsResource {
     public Response get(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("id") String id) {
         Caller caller = auth.authenticate(authorization);
         try {
-            return withLimits(Response.ok(view(catalog.require(id, "model"))), caller);
+            ModelCatalog.Resolved resolved = catalog.resolve(id, "model");
+            boolean alias = !resolved.requested().equals(resolved.model().id());
+            return withLimits(Response.ok(alias ? view(new ModelCatalog.Alias(id, resolved.model()))
+                    : view(resolved.model())), caller);
         } catch (ApiException e) {
             throw e.withHeaders(caller.limits().headers());
         }
     }
 
     private static Map<String, Object> view(ModelCatalog.Model m) {
-        return Map.of("id", m.id(), "object", "model", "created", 0, "owned_by", m.ownedBy(),
-                "price_micros_per_image", m.priceMicrosPerImage());
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("id", m.id());
+        view.put("object", "model");
+        view.put("created", 0);
+        view.put("owned_by", m.ownedBy());
+        view.put("price_micros_per_image", m.priceMicrosPerImage());
+        return view;
+    }
+
+    /** An alias is listed under its own id so that clients which check the list find it; {@code alias_of} names the model. */
+    private static Map<String, Object> view(ModelCatalog.Alias a) {
+        Map<String, Object> m = new LinkedHashMap<>(view(a.model()));
+        m.put("id", a.alias());
+        m.put("alias_of", a.model().id());
+        return m;
     }
 
     private static Response withLimits(Response.ResponseBuilder b, Caller caller) {

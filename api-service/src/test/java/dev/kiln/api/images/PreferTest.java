@@ -9,13 +9,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 class PreferTest {
     @Test
     void defaultsToWaitingTheDefaultBound() {
-        assertThat(Prefer.parse(null, 60, 300)).isEqualTo(new Prefer(false, Duration.ofSeconds(60)));
+        assertThat(Prefer.parse(null, 60, 300)).isEqualTo(new Prefer(false, Duration.ofSeconds(60), false));
     }
 
     @Test
     void readsRespondAsyncAndWaitAmongOtherPreferences() {
         assertThat(Prefer.parse("return=minimal, respond-async; wait=5", 60, 300))
-                .isEqualTo(new Prefer(true, Duration.ofSeconds(5)));
+                .isEqualTo(new Prefer(true, Duration.ofSeconds(5), true));
+    }
+
+    @Test
+    void aWaitPreferenceAloneCountsAsAsked() {
+        assertThat(Prefer.parse("wait=10", 300, 300).asked()).isTrue();
+        assertThat(Prefer.parse("return=minimal", 300, 300).asked()).isFalse();
     }
 
     @Test

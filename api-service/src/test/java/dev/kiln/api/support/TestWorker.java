@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +38,8 @@ public final class TestWorker implements AutoCloseable {
     public static final String PARTIAL = "[partial]";
     /** Prompt prefix: fail the job. */
     public static final String FAIL = "[fail]";
+    /** Prompt prefix: fail the first job with this account and prompt, complete the later ones. */
+    public static final String FAIL_ONCE = "[fail-once]";
     private static TestWorker instance;
 
     private final KafkaConsumer<String, String> consumer;
@@ -44,6 +47,7 @@ public final class TestWorker implements AutoCloseable {
     private final StatefulRedisConnection<String, String> redis;
     private final JobCompleter completer;
     private final Map<String, CompletableFuture<ConsumerRecord<String, String>>> records = new ConcurrentHashMap<>();
+    private final Set<String> failedOnce = ConcurrentHashMap.newKeySet();
     private final Thread thread;
     private volatile boolean running = true;
 
@@ -102,8 +106,10 @@ public final class TestWorker implements AutoCloseable {
         try {
             JobSpec spec = JobJson.specFromJson(r.value());
             boolean partial = spec.prompt().startsWith(PARTIAL);
-            boolean fail = spec.prompt().startsWith(FAIL);
-            if (!spec.prompt().startsWith(COMPLETE) && !partial && !fail) {
+            boolean failOnce = spec.prompt().startsWith(FAIL_ONCE);
+            boolean fail = spec.prompt().startsWith(FAIL)
+                    || (failOnce && failedOnce.add(spec.accountId() + "/" + spec.prompt()));
+            if (!spec.prompt().startsWith(COMPLETE) && !partial && !fail && !failOnce) {
                 return;
             }
             if (!completer.markRunning(spec.accountId(), spec.jobId()).toCompletableFuture()

@@ -29,6 +29,10 @@ import java.util.Objects;
  * @param inputKey        S3 key of the input PNG (img2img), or null
  * @param createdAtMillis submit time, epoch millis
  * @param deadlineMillis  after this epoch millis the job is expired, not run
+ * @param outputFormat    encoding of the output images; absent (specs written before the field
+ *                        existed) means {@link OutputFormat#PNG}
+ * @param outputCompression 0..100 quality of lossy output formats (JPEG, WebP), or null for the
+ *                        encoder's default; ignored for PNG
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobSpec(
@@ -49,12 +53,23 @@ public record JobSpec(
         @JsonProperty("scheduler") String scheduler,
         @JsonProperty("input_key") String inputKey,
         @JsonProperty("created_at_ms") long createdAtMillis,
-        @JsonProperty("deadline_ms") long deadlineMillis) {
+        @JsonProperty("deadline_ms") long deadlineMillis,
+        @JsonProperty("output_format") OutputFormat outputFormat,
+        @JsonProperty("output_compression") Integer outputCompression) {
 
     /** Current value of {@code v}. */
     public static final int SCHEMA_VERSION = 1;
     public static final String MODE_IMG2IMG = "img2img";
     public static final String MODE_TXT2IMG = "txt2img";
+
+    /** A spec with PNG output, as every spec was before {@code output_format} existed. */
+    public JobSpec(int schemaVersion, String jobId, String accountId, String mode, String model, String prompt,
+                   String negativePrompt, int n, int width, int height, int steps, double guidanceScale,
+                   Double strength, long seed, String scheduler, String inputKey, long createdAtMillis,
+                   long deadlineMillis) {
+        this(schemaVersion, jobId, accountId, mode, model, prompt, negativePrompt, n, width, height, steps,
+                guidanceScale, strength, seed, scheduler, inputKey, createdAtMillis, deadlineMillis, null, null);
+    }
 
     public JobSpec {
         Objects.requireNonNull(jobId, "jobId");
@@ -66,10 +81,19 @@ public record JobSpec(
         if (MODE_IMG2IMG.equals(mode) && (inputKey == null || strength == null)) {
             throw new IllegalArgumentException("img2img needs inputKey and strength");
         }
+        if (outputCompression != null && (outputCompression < 0 || outputCompression > 100)) {
+            throw new IllegalArgumentException("output compression must be 0..100");
+        }
     }
 
     @JsonIgnore
     public boolean isImg2Img() {
         return MODE_IMG2IMG.equals(mode);
+    }
+
+    /** The output encoding, PNG when the spec names none. */
+    @JsonIgnore
+    public OutputFormat outputFormatOrPng() {
+        return outputFormat == null ? OutputFormat.PNG : outputFormat;
     }
 }

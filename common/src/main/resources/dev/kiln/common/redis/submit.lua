@@ -12,7 +12,8 @@
 -- KEYS[4] image window zset     kiln:{a:ID}:rl:img:<keyhash>
 -- KEYS[5] job hash              kiln:{a:ID}:job:<jobId>
 -- KEYS[6] ledger stream         kiln:{a:ID}:ledger
--- KEYS[7] idempotency hash      kiln:{a:ID}:idem:<sha256(Idempotency-Key)> (ignored when ARGV[6] is "")
+-- KEYS[7] idempotency hash      kiln:{a:ID}:idem:<sha256(Idempotency-Key)>, or kiln:{a:ID}:idem:sdk-<fingerprint>
+--         for an SDK's automatic retries (ignored when ARGV[6] is "")
 -- KEYS[8] optional: enqueue-pending zset  kiln:{a:ID}:enqueue-pending; when given, an admitted job
 --         is added (score = admission millis) until the caller removes it after the Kafka ack, so a
 --         job that never reached Kafka can be found and refunded later. Callers passing 7 keys skip it.
@@ -24,7 +25,13 @@
 -- ARGV[3] price per image, integer micros (>= 0)
 -- ARGV[4] job spec JSON (stored in the job record)
 -- ARGV[5] model id
--- ARGV[6] request body hash for the Idempotency-Key, or "" when the request has none
+-- ARGV[6] what earlier request this one may repeat, by its canonical body hash (fingerprint):
+--           ""                    none: no lookup, no record
+--           <fingerprint>         Idempotency-Key: an earlier record replays its job whatever became of it
+--                                 (a different body is a conflict)
+--           "sdk-record:"<fp>     an SDK's first attempt: no lookup, record the job for its retries
+--           "sdk-retry:"<fp>      an SDK's automatic retry: replay the recorded job unless it failed or
+--                                 expired (both refunded), in which case this is a fresh attempt
 -- ARGV[7] idempotency record TTL, seconds
 -- ARGV[8] job record TTL, seconds
 -- ARGV[9] rate-limit window, millis
@@ -90,13 +97,33 @@ local function answer(outcome, job, retry, req_rem, img_rem, admitted)
           img_limit, math.max(0, img_rem), img_reset, balance, tier, plan}
 end
 
+local idem_mode, idem_body = 'none', ARGV[6]
 if ARGV[6] ~= '' then
+  local colon = string.find(ARGV[6], ':', 1, true)
+  if colon then
+    idem_mode, idem_body = string.sub(ARGV[6], 1, colon - 1), string.sub(ARGV[6], colon + 1)
+  else
+    idem_mode = 'key'
+  end
+end
+if idem_mode == 'key' then
   local idem = redis.call('HMGET', KEYS[7], 'body', 'job')
   if idem[1] then
-    if idem[1] == ARGV[6] then
+    if idem[1] == idem_body then
       return answer('replay', idem[2], 0, req_limit - req_used, img_limit - img_used)
     end
     return answer('idempotency_conflict', idem[2], 0, req_limit - req_used, img_limit - img_used)
+  end
+elseif idem_mode == 'sdk-retry' then
+  local idem = redis.call('HMGET', KEYS[7], 'body', 'job')
+  if idem[1] == idem_body then
+    -- The earlier job's record shares the account's hash tag (same slot); it is named by the
+    -- idempotency record, so it cannot be passed in KEYS.
+    local prefix = string.sub(KEYS[1], 1, #KEYS[1] - #'account')
+    local status = redis.call('HGET', prefix .. 'job:' .. idem[2], 'status')
+    if status and status ~= 'failed' and status ~= 'expired' then
+      return answer('replay', idem[2], 0, req_limit - req_used, img_limit - img_used)
+    end
   end
 end
 
@@ -167,8 +194,8 @@ if KEYS[9] then
   redis.call('EXPIRE', KEYS[9], ARGV[8])
 end
 
-if ARGV[6] ~= '' then
-  redis.call('HSET', KEYS[7], 'body', ARGV[6], 'job', job_id)
+if idem_mode ~= 'none' then
+  redis.call('HSET', KEYS[7], 'body', idem_body, 'job', job_id)
   redis.call('EXPIRE', KEYS[7], ARGV[7])
 end
 
