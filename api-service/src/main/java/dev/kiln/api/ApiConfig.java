@@ -18,6 +18,9 @@ public interface ApiConfig {
 
     S3 s3();
 
+    /** The admin API's own port ({@code kiln.api.admin.*}). */
+    Admin admin();
+
     /** Bearer token of the admin API; when absent the admin API answers 401 to everyone. */
     @WithName("admin-token")
     Optional<String> adminToken();
@@ -69,6 +72,12 @@ public interface ApiConfig {
     @WithDefault("500")
     int topUpFeeBasisPoints();
 
+    interface Admin {
+        /** Port of the admin API's own HTTP server ({@code /admin/v1} is served nowhere else); 0 picks a free one. */
+        @WithDefault("8082")
+        int port();
+    }
+
     interface Redis {
         /** Redis URI. */
         @WithDefault("redis://localhost:6379")
@@ -97,12 +106,12 @@ public interface ApiConfig {
         @WithDefault("http://localhost:9000")
         String endpoint();
 
+        /** Access key; required (no default: every deployment passes its own, the dev stack its generated one). */
         @WithName("access-key")
-        @WithDefault("minioadmin")
         String accessKey();
 
+        /** Secret key; required. */
         @WithName("secret-key")
-        @WithDefault("minioadmin")
         String secretKey();
 
         @WithDefault("kiln")

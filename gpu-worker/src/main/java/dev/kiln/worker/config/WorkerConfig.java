@@ -139,12 +139,12 @@ public interface WorkerConfig {
         @WithDefault("http://localhost:9000")
         String endpoint();
 
+        /** Access key; required (no default: every deployment passes its own, the dev stack its generated one). */
         @WithName("access-key")
-        @WithDefault("minioadmin")
         String accessKey();
 
+        /** Secret key; required. */
         @WithName("secret-key")
-        @WithDefault("minioadmin")
         String secretKey();
 
         @WithDefault("kiln")
