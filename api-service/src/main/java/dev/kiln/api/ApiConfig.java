@@ -263,7 +263,7 @@ public interface ApiConfig {
     }
 
     interface Reconcile {
-        /** Runs the sweeper at all (every instance may run it: failing a job is idempotent). */
+        /** Runs the reconciler at all (every instance may run it: failing a job is idempotent). */
         @WithDefault("true")
         boolean enabled();
 
@@ -273,17 +273,24 @@ public interface ApiConfig {
         long intervalMillis();
 
         /**
-         * Age past which a job still not acknowledged by Kafka counts as lost; well above the enqueue
-         * timeout so an in-flight hand-off is never taken for a lost one.
+         * Age (by its enqueue-pending entry) before a job is examined at all; well above the enqueue
+         * timeout so an in-flight hand-off is never looked at. Examining never fails a job by age alone:
+         * see EnqueueReconciler.
          */
         @WithName("min-age-millis")
         @WithDefault("120000")
         long minAgeMillis();
 
-        /** Keys one sweep examines with SCAN (the cursor carries over to the next sweep). */
-        @WithName("max-scanned-keys-per-run")
+        /**
+         * Largest difference allowed between the API hosts' clocks and Redis's: added to the enqueue
+         * timeout when deciding whether the workers have processed the topic past a job's send.
+         */
+        @WithDefault("5000")
+        long maxClockSkewMillis();
+
+        /** Accounts one sweep visits at most (the registry cursor carries over to the next sweep). */
         @WithDefault("10000")
-        int maxScannedKeysPerRun();
+        int maxAccountsPerRun();
 
         /** Jobs one sweep fails and refunds at most. */
         @WithName("max-jobs-per-run")
