@@ -96,22 +96,48 @@ Jobs one worker drains within the target queue time; KEDA adds a replica per lag
 {{- end -}}
 {{- end -}}
 
-{{/* Env entries read from the shared Secret. $prefix is KILN_API or KILN_WORKER. */}}
+{{/* The service's own Redis and S3 credentials from the Secret. prefix: KILN_API | KILN_WORKER; keys: secrets.keys.api | .worker. */}}
 {{- define "kiln.secretEnv" -}}
-{{- $s := .root.Values.secrets -}}
 - name: {{ .prefix }}_REDIS_URI
   valueFrom:
     secretKeyRef:
-      name: {{ $s.name }}
-      key: {{ $s.keys.redisUri }}
+      name: {{ .root.Values.secrets.name }}
+      key: {{ .keys.redisUri }}
 - name: {{ .prefix }}_S3_ACCESS_KEY
   valueFrom:
     secretKeyRef:
-      name: {{ $s.name }}
-      key: {{ $s.keys.s3AccessKey }}
+      name: {{ .root.Values.secrets.name }}
+      key: {{ .keys.s3AccessKey }}
 - name: {{ .prefix }}_S3_SECRET_KEY
   valueFrom:
     secretKeyRef:
-      name: {{ $s.name }}
-      key: {{ $s.keys.s3SecretKey }}
+      name: {{ .root.Values.secrets.name }}
+      key: {{ .keys.s3SecretKey }}
+{{- end -}}
+
+{{/* Egress rules of both NetworkPolicies: one per dependency (kafka, redis, s3) on its TCP ports, plus DNS on UDP and TCP; "to" empty = any destination. */}}
+{{- define "kiln.networkPolicy.egress" -}}
+{{- range $name := list "kafka" "redis" "s3" }}
+{{- $rule := index $ $name }}
+- ports:
+    {{- range $rule.ports }}
+    - port: {{ . }}
+      protocol: TCP
+    {{- end }}
+  {{- with $rule.to }}
+  to:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- end }}
+- ports:
+    {{- range .dns.ports }}
+    - port: {{ . }}
+      protocol: UDP
+    - port: {{ . }}
+      protocol: TCP
+    {{- end }}
+  {{- with .dns.to }}
+  to:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
 {{- end -}}

@@ -19,6 +19,9 @@ public interface ApiConfig {
 
     S3 s3();
 
+    /** The admin API's own port ({@code kiln.api.admin.*}). */
+    Admin admin();
+
     /** Bearer token of the admin API; when absent the admin API answers 401 to everyone. */
     Optional<String> adminToken();
 
@@ -80,6 +83,12 @@ public interface ApiConfig {
     @WithDefault("500")
     int topUpFeeBasisPoints();
 
+    interface Admin {
+        /** Port of the admin API's own HTTP server ({@code /admin/v1} is served nowhere else); 0 picks a free one. */
+        @WithDefault("8082")
+        int port();
+    }
+
     interface Redis {
         /** Redis URI. */
         @WithDefault("redis://localhost:6379")
@@ -107,10 +116,10 @@ public interface ApiConfig {
         @WithDefault("http://localhost:9000")
         String endpoint();
 
-        @WithDefault("minioadmin")
+        /** Access key; required (no default: every deployment passes its own, the dev stack its generated one). */
         String accessKey();
 
-        @WithDefault("minioadmin")
+        /** Secret key; required. */
         String secretKey();
 
         @WithDefault("kiln")
@@ -244,24 +253,32 @@ public interface ApiConfig {
     }
 
     interface Reconcile {
-        /** Runs the sweeper at all (every instance may run it: failing a job is idempotent). */
+        /** Runs the reconciler at all (every instance may run it: failing a job is idempotent). */
         @WithDefault("true")
         boolean enabled();
 
         /** Period between sweeps. */
-        @WithDefault("30000")
-        long intervalMillis();
+        @WithDefault("30s")
+        Duration interval();
 
         /**
-         * Age past which a job still not acknowledged by Kafka counts as lost; well above the enqueue
-         * timeout so an in-flight hand-off is never taken for a lost one.
+         * Age (by its enqueue-pending entry) before a job is examined at all; well above the enqueue
+         * timeout so an in-flight hand-off is never looked at. Examining never fails a job by age alone:
+         * see EnqueueReconciler.
          */
-        @WithDefault("120000")
-        long minAgeMillis();
+        @WithDefault("2m")
+        Duration minAge();
 
-        /** Keys one sweep examines with SCAN (the cursor carries over to the next sweep). */
+        /**
+         * Largest difference allowed between the API hosts' clocks and Redis's: added to the enqueue
+         * timeout when deciding whether the workers have processed the topic past a job's send.
+         */
+        @WithDefault("5s")
+        Duration maxClockSkew();
+
+        /** Accounts one sweep visits at most (the registry cursor carries over to the next sweep). */
         @WithDefault("10000")
-        int maxScannedKeysPerRun();
+        int maxAccountsPerRun();
 
         /** Jobs one sweep fails and refunds at most. */
         @WithDefault("100")

@@ -95,7 +95,7 @@ class MoneyAndLimitsTest {
     @Test
     void ledgerRecomputesTheBalanceAfterTopUpsReservationsAndSettlements() {
         Kiln.Account a = Kiln.account("payg", "unlimited", 10_000);
-        given().header("Authorization", Kiln.ADMIN).contentType("application/json").body(Map.of("amount_micros", 3_333))
+        Kiln.admin().contentType("application/json").body(Map.of("amount_micros", 3_333))
                 .post("/admin/v1/accounts/" + a.id() + "/top-ups").then().statusCode(200);
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
@@ -104,7 +104,7 @@ class MoneyAndLimitsTest {
                     .then().statusCode(202).extract().path("id"));
         }
         given().header("Authorization", a.bearer()).delete("/v1/images/jobs/" + ids.get(0)).then().statusCode(200);
-        Map<String, Object> ledger = given().header("Authorization", Kiln.ADMIN)
+        Map<String, Object> ledger = Kiln.admin()
                 .get("/admin/v1/accounts/" + a.id() + "/ledger").then().statusCode(200).extract().as(Map.class);
         long expectedBalance = (10_000 - 500) + (3_333 - 167) - 2 * 2_000;
         assertThat(a.balanceMicros()).isEqualTo(expectedBalance);
@@ -121,7 +121,7 @@ class MoneyAndLimitsTest {
     @Test
     void invoicedAccountIsRefusedPastItsCreditLimitAndTheRefusalChangesNothing() {
         Kiln.Account a = Kiln.account("invoiced", "unlimited", 0);
-        given().header("Authorization", Kiln.ADMIN).contentType("application/json")
+        Kiln.admin().contentType("application/json")
                 .body(Map.of("credit_limit_micros", 2_500)).put("/admin/v1/accounts/" + a.id() + "/credit-limit")
                 .then().statusCode(200);
         given().header("Authorization", a.bearer()).header("Prefer", "respond-async").contentType("application/json")

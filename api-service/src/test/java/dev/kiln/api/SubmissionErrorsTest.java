@@ -197,9 +197,9 @@ class SubmissionErrorsTest {
 
     @Test
     void revokedKeyIsUnauthenticated() {
-        String keyId = given().header("Authorization", Kiln.ADMIN).get("/admin/v1/accounts/" + account.id() + "/keys")
+        String keyId = Kiln.admin().get("/admin/v1/accounts/" + account.id() + "/keys")
                 .then().statusCode(200).extract().path("data[0].key_id");
-        given().header("Authorization", Kiln.ADMIN).delete("/admin/v1/accounts/" + account.id() + "/keys/" + keyId)
+        Kiln.admin().delete("/admin/v1/accounts/" + account.id() + "/keys/" + keyId)
                 .then().statusCode(200).body("status", equalTo("revoked"));
         generate(with()).statusCode(401).body("error.type", equalTo("authentication_error"));
         given().header("Authorization", account.bearer()).get("/v1/models").then().statusCode(401);

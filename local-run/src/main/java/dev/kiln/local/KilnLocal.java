@@ -88,7 +88,7 @@ public final class KilnLocal {
         out.append("Account:                ").append(account.id()).append(" (balance ")
                 .append(account.balanceMicros()).append(" micro-dollars, tier ").append(LocalKilnOptions.LOCAL_TIER)
                 .append(")\n");
-        out.append("Admin API:              ").append(kiln.api().baseUri()).append("admin/v1  (Authorization: Bearer ")
+        out.append("Admin API:              ").append(kiln.adminBaseUri()).append("admin/v1  (Authorization: Bearer ")
                 .append(adminToken).append(")\n");
         out.append("Swagger UI:             ").append(kiln.api().baseUri()).append("q/swagger-ui\n");
         for (QuarkusApp worker : kiln.workers()) {

@@ -42,11 +42,14 @@ public final class LocalKiln implements AutoCloseable {
     private final AtomicInteger workerSequence = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final QuarkusApp api;
+    private final int apiAdminPort;
 
     private LocalKiln(LocalKilnOptions options, DevStack stack) {
         this.options = options;
         this.stack = stack;
-        this.api = launchApi("api", options.preferredApiPort(), Map.of());
+        // The admin API has a port of its own (kiln.api.admin.port): 8082 beside the usual 8080 when free.
+        this.apiAdminPort = QuarkusApp.portPreferring(options.preferredApiPort() == 8080 ? 8082 : 0);
+        this.api = launchApi("api", options.preferredApiPort(), Map.of("kiln.api.admin.port", Integer.toString(apiAdminPort)));
     }
 
     /** Starts the stack, the API and {@code workerCount} workers; returns when all are ready. */
@@ -98,8 +101,13 @@ public final class LocalKiln implements AutoCloseable {
         return api.baseUri().resolve("playground/");
     }
 
+    /** {@code http://127.0.0.1:<admin port>/}: the API's admin port, where {@code /admin/v1} is served. */
+    public URI adminBaseUri() {
+        return URI.create("http://" + api.baseUri().getHost() + ":" + apiAdminPort + "/");
+    }
+
     public AdminClient admin() {
-        return new AdminClient(api.baseUri(), options.adminToken());
+        return new AdminClient(adminBaseUri(), options.adminToken());
     }
 
     /** A pay-as-you-go account on the generous local tier, with an API key and {@code grossTopUpMicros} paid in. */
@@ -215,6 +223,8 @@ public final class LocalKiln implements AutoCloseable {
 
     private QuarkusApp launchApi(String name, int preferredPort, Map<String, String> extraSettings) {
         Map<String, String> settings = apiSettings();
+        // Extra instances: any free admin port (the caller's settings may still name one).
+        settings.put("kiln.api.admin.port", "0");
         settings.putAll(extraSettings);
         QuarkusApp app = QuarkusApp.start(name, options.apiRunJar(), settings, QuarkusApp.portPreferring(preferredPort),
                 options.workDir().resolve(name), options.apiJvmOptions());

@@ -4,10 +4,13 @@ import dev.kiln.api.jobs.QueueLagMonitor;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
-import org.eclipse.microprofile.health.Readiness;
+import io.smallrye.health.api.HealthGroup;
 
-/** Ready only while the Kafka cluster answers a describe-cluster call within the admin timeout. */
-@Readiness
+/**
+ * The Kafka cluster answers a describe-cluster call within the admin timeout. In the
+ * {@code dependencies} group, not readiness: see {@link DependencyHealth}.
+ */
+@HealthGroup(DependencyHealth.GROUP)
 @ApplicationScoped
 public class KafkaReadiness implements HealthCheck {
     private final QueueLagMonitor kafka;

@@ -4,14 +4,17 @@ import dev.kiln.api.ApiConfig;
 import dev.kiln.api.redis.KilnRedis;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
-import org.eclipse.microprofile.health.Readiness;
+import io.smallrye.health.api.HealthGroup;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
-/** Ready only while Redis answers PING within the Redis timeout. */
-@Readiness
+/**
+ * Redis answers PING within the Redis timeout. In the {@code dependencies} group, not readiness: see
+ * {@link DependencyHealth}.
+ */
+@HealthGroup(DependencyHealth.GROUP)
 @ApplicationScoped
 public class RedisReadiness implements HealthCheck {
     private final KilnRedis redis;

@@ -41,6 +41,8 @@ public class QueueLagMonitor {
     private volatile Admin admin;
     private volatile ScheduledExecutorService refresher;
     private volatile long lag;
+    /** About an hour of snapshots at the default refresh period. */
+    private final ConsumedWatermark watermark = new ConsumedWatermark(2_000);
     private volatile boolean kafkaReachable;
 
     public QueueLagMonitor(ApiConfig config, MeterRegistry metrics,
@@ -127,17 +129,32 @@ public class QueueLagMonitor {
         });
         Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(config.consumerGroup())
                 .partitionsToOffsetAndMetadata().get(timeout, TimeUnit.MILLISECONDS);
+        // Taken before the end offsets are read: every record produced before it is below them.
+        long snapshotMillis = System.currentTimeMillis();
         Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(latest)
                 .all().get(timeout, TimeUnit.MILLISECONDS);
         Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> starts = admin.listOffsets(earliest)
                 .all().get(timeout, TimeUnit.MILLISECONDS);
         long total = 0;
+        Map<TopicPartition, Long> endOffsets = new HashMap<>();
+        Map<TopicPartition, Long> processed = new HashMap<>();
         for (TopicPartition tp : latest.keySet()) {
             OffsetAndMetadata c = committed.get(tp);
             long from = c != null ? c.offset() : starts.get(tp).offset();
             total += Math.max(0, ends.get(tp).offset() - from);
+            endOffsets.put(tp, ends.get(tp).offset());
+            processed.put(tp, Math.max(from, starts.get(tp).offset()));
         }
         lag = total;
+        watermark.record(snapshotMillis, endOffsets, processed);
         return total;
+    }
+
+    /**
+     * Wall-clock time before which every job record produced to the topic has been processed by the
+     * worker group (see {@link ConsumedWatermark}); 0 while unknown. Refreshed with the lag.
+     */
+    public long consumedBeforeMillis() {
+        return watermark.consumedBeforeMillis();
     }
 }

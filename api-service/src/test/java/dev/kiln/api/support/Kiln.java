@@ -1,5 +1,6 @@
 package dev.kiln.api.support;
 
+import dev.kiln.api.admin.AdminServer;
 import dev.kiln.common.redis.RedisConnections;
 import dev.kiln.common.redis.RedisKeys;
 import io.lettuce.core.Range;
@@ -12,7 +13,9 @@ import io.minio.GetObjectArgs;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import io.minio.StatObjectArgs;
+import io.quarkus.arc.Arc;
 import io.restassured.http.ContentType;
+import io.restassured.specification.RequestSpecification;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -77,6 +80,16 @@ public final class Kiln {
         return kafkaAdmin;
     }
 
+    /** A request to the admin API's own port, without credentials. */
+    public static RequestSpecification adminPort() {
+        return given().port(Arc.container().instance(AdminServer.class).get().port());
+    }
+
+    /** A request to the admin API's own port with the admin token. */
+    public static RequestSpecification admin() {
+        return adminPort().header("Authorization", ADMIN);
+    }
+
     public static String bucket() {
         return config("kiln.api.s3.bucket");
     }
@@ -84,13 +97,13 @@ public final class Kiln {
     /** A new account with an API key; {@code grossTopUpMicros} > 0 tops it up (the 5 % fee applies). */
     public static Account account(String plan, String tier, long grossTopUpMicros) {
         String id = "t-" + UUID.randomUUID().toString().substring(0, 12);
-        given().header("Authorization", ADMIN).contentType(ContentType.JSON)
+        admin().contentType(ContentType.JSON)
                 .body(Map.of("id", id, "plan", plan, "tier", tier))
                 .post("/admin/v1/accounts").then().statusCode(201);
-        String key = given().header("Authorization", ADMIN).contentType(ContentType.JSON).body("{}")
+        String key = admin().contentType(ContentType.JSON).body("{}")
                 .post("/admin/v1/accounts/" + id + "/keys").then().statusCode(201).extract().path("key");
         if (grossTopUpMicros > 0) {
-            given().header("Authorization", ADMIN).contentType(ContentType.JSON)
+            admin().contentType(ContentType.JSON)
                     .body(Map.of("amount_micros", grossTopUpMicros))
                     .post("/admin/v1/accounts/" + id + "/top-ups").then().statusCode(200);
         }

@@ -84,15 +84,13 @@ public final class RedisKeys {
 
     /**
      * Sorted set of the account's jobs admitted but not yet acknowledged by Kafka (member = job id,
-     * score = admission millis). The submit script adds, the API removes after the Kafka ack; what
-     * stays old is a job that never reached the queue, which the API's reconciler fails and refunds.
+     * score = admission millis). The submit script adds, the API removes after the Kafka ack; an entry
+     * that stays is examined by the API's reconciler, which fails and refunds its job only once the
+     * workers have provably processed the topic past it (a job still queued then never reached Kafka).
      */
     public static String enqueuePending(String accountId) {
         return prefix(accountId) + "enqueue-pending";
     }
-
-    /** SCAN pattern matching every account's {@link #enqueuePending} set. */
-    public static final String ENQUEUE_PENDING_PATTERN = "kiln:{a:*}:enqueue-pending";
 
     /** The account id inside any account key ({@code kiln:{a:ID}:...}), or null if it is not one. */
     public static String accountOf(String key) {

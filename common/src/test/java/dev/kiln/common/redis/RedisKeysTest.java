@@ -17,10 +17,10 @@ class RedisKeysTest {
     }
 
     @Test
-    void enqueuePendingSetIsAccountScopedAndMatchedByItsScanPattern() {
+    void sweeperIndexesAreAccountScopedSoTheScriptsStayInOneSlot() {
         assertThat(RedisKeys.enqueuePending("a1")).isEqualTo("kiln:{a:a1}:enqueue-pending");
-        String regex = RedisKeys.ENQUEUE_PENDING_PATTERN.replace("{", "\\{").replace("}", "\\}").replace("*", ".*");
-        assertThat(RedisKeys.enqueuePending("a1")).matches(regex);
+        assertThat(RedisKeys.liveJobs("a1")).isEqualTo("kiln:{a:a1}:live");
+        assertThat(RedisKeys.topUpReference("a1", "ab")).isEqualTo("kiln:{a:a1}:topup:ab");
     }
 
     @Test

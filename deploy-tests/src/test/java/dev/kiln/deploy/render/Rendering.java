@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import java.util.List;
 import java.util.Map;
@@ -77,6 +78,10 @@ public record Rendering(String name, List<Object> objects, boolean expectsKeda) 
 
   public List<ScaledObject> scaledObjects() {
     return all(ScaledObject.class);
+  }
+
+  public List<NetworkPolicy> networkPolicies() {
+    return all(NetworkPolicy.class);
   }
 
   public List<ServiceMonitor> serviceMonitors() {

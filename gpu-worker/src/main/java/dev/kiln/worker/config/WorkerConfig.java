@@ -157,10 +157,10 @@ public interface WorkerConfig {
         @WithDefault("http://localhost:9000")
         String endpoint();
 
-        @WithDefault("minioadmin")
+        /** Access key; required (no default: every deployment passes its own, the dev stack its generated one). */
         String accessKey();
 
-        @WithDefault("minioadmin")
+        /** Secret key; required. */
         String secretKey();
 
         @WithDefault("kiln")

@@ -23,7 +23,7 @@ public final class AdminClient {
     private final String adminToken;
     private final HttpClient http;
 
-    /** @param baseUri the API's root, e.g. {@code http://127.0.0.1:8080/} */
+    /** @param baseUri the root of the API's admin port, e.g. {@code http://127.0.0.1:8082/} */
     public AdminClient(URI baseUri, String adminToken) {
         this.baseUri = baseUri;
         this.adminToken = adminToken;

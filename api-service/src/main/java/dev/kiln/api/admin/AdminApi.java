@@ -12,19 +12,7 @@ import dev.kiln.api.ratelimit.TierTable;
 import dev.kiln.common.errors.ErrorCodes;
 import dev.kiln.common.errors.ErrorType;
 import dev.kiln.common.redis.RedisKeys;
-import io.smallrye.common.annotation.Blocking;
-import jakarta.ws.rs.DELETE;
-import jakarta.ws.rs.GET;
-import jakarta.ws.rs.HeaderParam;
-import jakarta.ws.rs.POST;
-import jakarta.ws.rs.Path;
-import jakarta.ws.rs.PUT;
-import jakarta.ws.rs.PathParam;
-import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.QueryParam;
-import jakarta.ws.rs.core.HttpHeaders;
-import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
+import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -38,13 +26,13 @@ import java.util.regex.Pattern;
 
 /**
  * Operator API under {@code /admin/v1}, behind {@code kiln.api.admin-token}: accounts, keys
- * (secret shown once), top-ups (fee applied here), balance, ledger and usage.
+ * (secret shown once), top-ups (fee applied here), balance, ledger and usage. Served only on the
+ * admin port by {@link AdminServer}, never on the public one. Every method blocks (Redis calls) and
+ * throws {@link ApiException} for the error answers.
  */
-@Path("/admin/v1/accounts")
-@Produces(MediaType.APPLICATION_JSON)
-@Blocking
-public class AdminResource {
-    private static final Logger LOG = Logger.getLogger(AdminResource.class);
+@ApplicationScoped
+public class AdminApi {
+    private static final Logger LOG = Logger.getLogger(AdminApi.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -56,7 +44,7 @@ public class AdminResource {
     private final TopUpFees fees;
     private final ApiConfig config;
 
-    public AdminResource(AdminAuth auth, Accounts accounts, TierTable tiers, TopUpFees fees, ApiConfig config) {
+    public AdminApi(AdminAuth auth, Accounts accounts, TierTable tiers, TopUpFees fees, ApiConfig config) {
         this.auth = auth;
         this.accounts = accounts;
         this.tiers = tiers;
@@ -69,8 +57,7 @@ public class AdminResource {
      * if the id exists. An invoiced account gets {@code credit_limit_micros}, else its tier's
      * {@code credit-limit-micros}, else no ceiling.
      */
-    @POST
-    public Response create(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, byte[] body) {
+    public AdminReply create(String authorization, byte[] body) {
         auth.require(authorization);
         JsonNode json = parse(body);
         String id = text(json, "id", "acct-" + HexFormat.of().formatHex(random(8)));
@@ -94,12 +81,10 @@ public class AdminResource {
             throw new ApiException(ErrorType.CONFLICT, "Account '" + id + "' already exists.", "id", "account_exists");
         }
         LOG.infof("admin: created account %s plan=%s tier=%s", id, plan, tier);
-        return Response.status(201).entity(view(accounts.find(id).orElseThrow())).build();
+        return AdminReply.created(view(accounts.find(id).orElseThrow()));
     }
 
-    @GET
-    @Path("/{id}")
-    public Map<String, Object> get(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("id") String id) {
+    public Map<String, Object> get(String authorization, String id) {
         auth.require(authorization);
         return view(require(id));
     }
@@ -108,10 +93,8 @@ public class AdminResource {
      * Body {@code {"credit_limit_micros": N | null}}: sets an invoiced account's credit limit (null removes
      * it: no ceiling). Takes effect at the next submission; jobs already admitted keep their reservation.
      */
-    @PUT
-    @Path("/{id}/credit-limit")
-    public Map<String, Object> setCreditLimit(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-                                              @PathParam("id") String id, byte[] body) {
+    public Map<String, Object> setCreditLimit(String authorization,
+                                              String id, byte[] body) {
         auth.require(authorization);
         Accounts.Account account = require(id);
         JsonNode json = parse(body);
@@ -129,9 +112,7 @@ public class AdminResource {
     }
 
     /** Body {@code {"tier"?}} → 201 {@code {"key","key_id",...}}; the key is never shown again. */
-    @POST
-    @Path("/{id}/keys")
-    public Response issueKey(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("id") String id,
+    public AdminReply issueKey(String authorization, String id,
                              byte[] body) {
         auth.require(authorization);
         require(id);
@@ -147,21 +128,17 @@ public class AdminResource {
         m.put("key_id", key.keyId());
         m.put("account_id", id);
         m.put("tier", tier);
-        return Response.status(201).entity(m).build();
+        return AdminReply.created(m);
     }
 
-    @GET
-    @Path("/{id}/keys")
-    public Map<String, Object> keys(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("id") String id) {
+    public Map<String, Object> keys(String authorization, String id) {
         auth.require(authorization);
         require(id);
         return Map.of("object", "list", "data", accounts.keys(id));
     }
 
-    @DELETE
-    @Path("/{id}/keys/{keyId}")
-    public Map<String, Object> revokeKey(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-                                         @PathParam("id") String id, @PathParam("keyId") String keyId) {
+    public Map<String, Object> revokeKey(String authorization,
+                                         String id, String keyId) {
         auth.require(authorization);
         require(id);
         if (!accounts.revokeKey(id, keyId)) {
@@ -178,10 +155,8 @@ public class AdminResource {
      * after it, header {@code Idempotent-Replayed: true}); with another amount it is 409
      * {@code top_up_reference_reused}.
      */
-    @POST
-    @Path("/{id}/top-ups")
-    public Response topUp(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-                                     @PathParam("id") String id, byte[] body) {
+    public AdminReply topUp(String authorization,
+                                     String id, byte[] body) {
         auth.require(authorization);
         JsonNode json = parse(body);
         JsonNode amount = json.get("amount_micros");
@@ -212,8 +187,7 @@ public class AdminResource {
         m.put("fee_micros", result.feeMicros());
         m.put("credited_micros", result.creditedMicros());
         m.put("balance_micros", result.balanceAfterMicros());
-        Response.ResponseBuilder answer = Response.ok(m);
-        return (replay ? answer.header("Idempotent-Replayed", "true") : answer).build();
+        return replay ? new AdminReply(200, m, Map.of("Idempotent-Replayed", "true")) : AdminReply.ok(m);
     }
 
     /**
@@ -222,11 +196,9 @@ public class AdminResource {
      * entries: the balance before the page's first entry, the balance after its last one recomputed from
      * the deltas, the change in reservations over the page, and {@code next_cursor} when more follow.
      */
-    @GET
-    @Path("/{id}/ledger")
-    public Map<String, Object> ledger(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-                                      @PathParam("id") String id, @QueryParam("after") String after,
-                                      @QueryParam("limit") String limit) {
+    public Map<String, Object> ledger(String authorization,
+                                      String id, String after,
+                                      String limit) {
         auth.require(authorization);
         require(id);
         Accounts.LedgerPage page = accounts.ledger(id, cursor(after), pageSize(limit));
@@ -253,11 +225,9 @@ public class AdminResource {
      * fees, charges, refunds, images; sum the pages for a period. Balance and reservations are the
      * account's current ones.
      */
-    @GET
-    @Path("/{id}/usage")
-    public Map<String, Object> usage(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-                                     @PathParam("id") String id, @QueryParam("after") String after,
-                                     @QueryParam("limit") String limit) {
+    public Map<String, Object> usage(String authorization,
+                                     String id, String after,
+                                     String limit) {
         auth.require(authorization);
         Accounts.Account account = require(id);
         Accounts.LedgerPage page = accounts.ledger(id, cursor(after), pageSize(limit));
