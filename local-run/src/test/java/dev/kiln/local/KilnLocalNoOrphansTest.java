@@ -51,7 +51,8 @@ class KilnLocalNoOrphansTest {
             throw new AssertionError(e.getMessage() + "\n" + snapshot(output), e);
         }
         List<ProcessHandle> started = new ArrayList<>(launcher.descendants().toList());
-        assertThat(snapshot(output)).contains("API key:                kiln_sk_local_");
+        assertThat(snapshot(output)).contains("API key:                kiln_sk_local_")
+                .containsPattern("Playground: +http://[^ ]+/playground/");
         assertThat(started).as("stack services, API and worker").hasSizeGreaterThanOrEqualTo(5);
 
         launcher.toHandle().destroyForcibly();

@@ -24,8 +24,9 @@ function curl(baseUrl, fields, imageName) {
     lines.push(`curl -sS ${baseUrl}/images/edits`);
     lines.push(`  -H "Authorization: Bearer $${KEY_ENV}"`);
     lines.push(`  -F ${shellQuote(`image=@${imageName}`)}`);
+    // --form-string: a value starting with @ or < is sent as text, never read from a file.
     for (const [name, value] of Object.entries(fields)) {
-      lines.push(`  -F ${shellQuote(`${name}=${value}`)}`);
+      lines.push(`  --form-string ${shellQuote(`${name}=${value}`)}`);
     }
   } else {
     lines.push(`curl -sS ${baseUrl}/images/generations`);

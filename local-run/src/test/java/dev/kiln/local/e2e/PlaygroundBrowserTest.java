@@ -7,6 +7,7 @@ import dev.kiln.common.jobs.JobStatus;
 import dev.kiln.local.SampleImage;
 import dev.kiln.local.admin.LocalAccount;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Order;
@@ -25,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static dev.kiln.local.e2e.E2eKiln.PRICE_MICROS;
 import static dev.kiln.local.e2e.E2eKiln.SIZE;
@@ -197,6 +199,38 @@ class PlaygroundBrowserTest {
             assertThat(snippet).as(kind).contains("KILN_API_KEY").doesNotContain(account.apiKey())
                     .contains(Long.toString(shown.seed())).contains(e2e.kiln().openAiBaseUrl().toString());
         }
+    }
+
+    @Test
+    void imageToImageCurlSnippetRunsAsIsInAShell(@TempDir Path dir) throws Exception {
+        Path curl = Path.of("/usr/bin/curl");
+        Assumptions.assumeTrue(Files.isExecutable(curl) && Files.isExecutable(Path.of("/bin/bash")),
+                "SKIPPED: running the multipart curl snippet needs /usr/bin/curl and /bin/bash");
+        e2e.kiln().ensureWorkers(1);
+        LocalAccount account = e2e.newAccount();
+        Path input = Files.write(dir.resolve("my holiday's.png"), SampleImage.png(64, 64));
+        PlaygroundPage page = open(account);
+        page.prompt("@winter; type=text/plain").inputImage(input).size(SIZE).steps(2).generate();
+        page.awaitResultImages(1, JOB_TIMEOUT);
+        JobSpec shown = e2e.job(account, page.latestJobId()).spec();
+
+        ProcessBuilder shell = new ProcessBuilder("/bin/bash", "-c", page.snippet("curl")).directory(dir.toFile())
+                .redirectErrorStream(true);
+        shell.environment().put("KILN_API_KEY", account.apiKey());
+        Process process = shell.start();
+        process.getOutputStream().close();
+        String output = new String(process.getInputStream().readAllBytes());
+        assertThat(process.waitFor(JOB_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+
+        assertThat(process.exitValue()).as(output).isZero();
+        JsonNode body = E2eKiln.readJson(output);
+        assertThat(body.get("data")).as(output).hasSize(1);
+        JobSpec replayed = e2e.job(account, body.get("id").asText()).spec();
+        assertThat(replayed).usingRecursiveComparison()
+                .comparingOnlyFields("mode", "model", "prompt", "n", "width", "height", "steps", "guidanceScale",
+                        "strength", "seed", "scheduler")
+                .isEqualTo(shown);
+        assertThat(e2e.object(replayed.inputKey())).isEqualTo(e2e.object(shown.inputKey()));
     }
 
     @Test

@@ -1,13 +1,14 @@
 package dev.kiln.local.e2e;
 
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.io.IOException;
@@ -45,11 +46,16 @@ final class PlaygroundPage {
         return this;
     }
 
-    /** Waits for the model list that {@code GET /v1/models} answered. */
+    /** Waits for the model list that {@code GET /v1/models} answered; read in one script, as it is replaced whole. */
     List<String> awaitModels() {
-        await("the model list", d -> !new Select(byTestId("model")).getFirstSelectedOption().getAttribute("value")
-                .isEmpty());
-        return new Select(byTestId("model")).getOptions().stream().map(o -> o.getAttribute("value")).toList();
+        await("the model list", d -> !modelIds().isEmpty() && !modelIds().get(0).isEmpty());
+        return modelIds();
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<String> modelIds() {
+        return (List<String>) script("return [...document.querySelector('[data-testid=model]').options]"
+                + ".map(o => o.value)");
     }
 
     PlaygroundPage prompt(String text) {
@@ -177,7 +183,8 @@ final class PlaygroundPage {
             if (testId.equals(id)) {
                 return order;
             }
-            focused.sendKeys(Keys.TAB);
+            // Through Actions: sendKeys on a file input would be taken as a file to upload.
+            new Actions(driver).sendKeys(Keys.TAB).perform();
         }
         throw new AssertionError("Tab never reached " + testId + "; stops: " + order);
     }
@@ -191,7 +198,12 @@ final class PlaygroundPage {
         return byTestId("generate").getRect().getWidth();
     }
 
+    /** The whole page: the window is first made as tall as the document. */
     void screenshot(Path file) throws IOException {
+        long height = ((Number) script("return document.documentElement.scrollHeight")).longValue();
+        driver.manage().window().setSize(new Dimension(driver.manage().window().getSize().getWidth(),
+                (int) height + 120));
+        script("window.scrollTo(0, 0)");
         Files.createDirectories(file.toAbsolutePath().getParent());
         Files.write(file, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
     }
