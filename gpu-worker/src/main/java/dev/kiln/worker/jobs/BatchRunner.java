@@ -15,6 +15,8 @@ import dev.kiln.diffusion.GenerationRequest;
 import dev.kiln.diffusion.GenerationResult;
 import dev.kiln.diffusion.image.ImageDecoder;
 import dev.kiln.diffusion.image.RgbImage;
+import dev.kiln.worker.progress.ProgressPublisher;
+import dev.kiln.worker.progress.ReportedJob;
 import dev.kiln.worker.storage.MissingObjectException;
 import dev.kiln.worker.storage.ObjectStore;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -31,7 +33,8 @@ import java.util.function.BooleanSupplier;
 /**
  * Runs one batch on the inference thread: takes each job (markRunning: skips terminal ones —
  * canceled, already done by another delivery — and dead-letters jobs started too often), reads
- * img2img inputs, makes one pipeline call for the whole batch and hands the images to the
+ * img2img inputs, makes one pipeline call for the whole batch (reporting each job's steps to the
+ * {@link ProgressPublisher}) and hands the images to the
  * {@link SettleStage}, the one exit for finished jobs. A failing batch of several jobs is retried job by job, so one bad job fails
  * alone and its batch-mates still succeed.
  */
@@ -45,11 +48,13 @@ public class BatchRunner {
     private final WorkerMetrics metrics;
     private final WorkerState state;
     private final Retrier retrier;
+    private final ProgressPublisher progress;
     private final int maxAttempts;
 
     public BatchRunner(JobSettler settler, SettleStage settle, ObjectStore store, WorkerMetrics metrics,
-                       WorkerState state, WorkerConfig config) {
+                       WorkerState state, WorkerConfig config, ProgressPublisher progress) {
         this.settler = settler;
+        this.progress = progress;
         this.settle = settle;
         this.store = store;
         this.metrics = metrics;
@@ -154,15 +159,20 @@ public class BatchRunner {
         BatchSettings settings = new BatchSettings(first.width(), first.height(), first.steps(), strength,
                 first.scheduler(), key.guided());
         List<GenerationRequest> requests = new ArrayList<>();
+        Map<GenerationRequest, ReportedJob> firstImages = new IdentityHashMap<>();
         for (QueuedJob job : jobs) {
-            requests.addAll(requests(job.spec(), inputs.get(job)));
+            List<GenerationRequest> own = requests(job.spec(), inputs.get(job));
+            JobSpec spec = job.spec();
+            firstImages.put(own.get(0), new ReportedJob(spec.accountId(), spec.jobId(), spec.partialImageCount(),
+                    spec.width(), spec.height()));
+            requests.addAll(own);
         }
         int images = requests.size();
         GenerationResult result;
         long t0 = System.nanoTime();
         try {
             result = pipeline.generate(settings, requests,
-                    () -> stopNow.getAsBoolean() || allPastDeadline(jobs));
+                    () -> stopNow.getAsBoolean() || allPastDeadline(jobs), progress.listenerFor(firstImages));
         } catch (CancellationException e) {
             if (stopNow.getAsBoolean()) {
                 LOG.warnf("batch of %d jobs abandoned at shutdown; Kafka redelivers it", jobs.size());
