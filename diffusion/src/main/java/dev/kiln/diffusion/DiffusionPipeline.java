@@ -85,10 +85,21 @@ public final class DiffusionPipeline implements AutoCloseable {
      */
     public GenerationResult generate(BatchSettings settings, List<GenerationRequest> requests,
                                      BooleanSupplier cancelled) {
+        return generate(settings, requests, cancelled, StepListener.NONE);
+    }
+
+    /**
+     * Runs one batch as {@link #generate(BatchSettings, List, BooleanSupplier)} and tells {@code listener}
+     * after every denoising step, once per request of the batch (in request order). An exception thrown by the
+     * listener fails the batch like any other error: a listener catches its own.
+     */
+    public GenerationResult generate(BatchSettings settings, List<GenerationRequest> requests,
+                                     BooleanSupplier cancelled, StepListener listener) {
         validate(settings, requests);
+        Objects.requireNonNull(listener, "listener");
         lock.lock();
         try {
-            return new Run(settings, requests, cancelled).execute();
+            return new Run(settings, requests, cancelled, listener).execute();
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime failed: " + e.getMessage(), e);
         } finally {
@@ -125,6 +136,7 @@ public final class DiffusionPipeline implements AutoCloseable {
         private final BatchSettings settings;
         private final List<GenerationRequest> requests;
         private final BooleanSupplier cancelled;
+        private final StepListener listener;
         private final StableDiffusionModels.Facts facts = models.facts();
         private final int latentHeight;
         private final int latentWidth;
@@ -133,10 +145,12 @@ public final class DiffusionPipeline implements AutoCloseable {
         private final List<NoiseSource> noise = new ArrayList<>();
         private final long onnxNanosAtStart = models.onnxRunNanos();
 
-        Run(BatchSettings settings, List<GenerationRequest> requests, BooleanSupplier cancelled) {
+        Run(BatchSettings settings, List<GenerationRequest> requests, BooleanSupplier cancelled,
+            StepListener listener) {
             this.settings = settings;
             this.requests = requests;
             this.cancelled = cancelled;
+            this.listener = listener;
             this.latentHeight = settings.height() / facts.vaeScaleFactor();
             this.latentWidth = settings.width() / facts.vaeScaleFactor();
             this.latentSize = facts.latentChannels() * latentHeight * latentWidth;
@@ -191,6 +205,7 @@ public final class DiffusionPipeline implements AutoCloseable {
                     float[] stepNoise = run.needsStepNoise() ? drawPerImage(NoiseKind.ANCESTRAL_STEP) : null;
                     latents = run.step(eps, step, latents, stepNoise);
                     stepNanos[step] = System.nanoTime() - s0;
+                    tellListener(step + 1, timesteps.length, latents);
                 }
             }
             long unetOnnxNanos = models.onnxRunNanos() - loopOnnxNanosAtStart;
@@ -209,6 +224,24 @@ public final class DiffusionPipeline implements AutoCloseable {
             StageTimings timings = new StageTimings(tokenizeNanos, textEncoderNanos, vaeEncodeNanos, stepNanos,
                     vaeDecodeNanos, models.onnxRunNanos() - onnxNanosAtStart, System.nanoTime() - start, unetOnnxNanos);
             return new GenerationResult(List.copyOf(perRequest), timings);
+        }
+
+        /**
+         * One {@link StepProgress} per request. The latents are copied only when the listener asks, and only the
+         * request's first image: a preview shows one image, and copying every row each step would cost the GPU
+         * loop for nothing.
+         */
+        private void tellListener(int step, int steps, float[] latents) {
+            if (listener == StepListener.NONE) {
+                return;
+            }
+            int firstImage = 0;
+            for (GenerationRequest request : requests) {
+                int offset = firstImage * latentSize;
+                listener.onStep(new StepProgress(request, step, steps, latentHeight, latentWidth,
+                        () -> Arrays.copyOfRange(latents, offset, offset + latentSize)));
+                firstImage += request.imagesPerPrompt();
+            }
         }
 
         private void checkCancelled() {

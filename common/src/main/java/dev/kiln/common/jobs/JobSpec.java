@@ -29,10 +29,10 @@ import java.util.Objects;
  * @param inputKey        S3 key of the input PNG (img2img), or null
  * @param createdAtMillis submit time, epoch millis
  * @param deadlineMillis  after this epoch millis the job is expired, not run
- * @param outputFormat    encoding of the output images; absent (specs written before the field
- *                        existed) means {@link OutputFormat#PNG}
- * @param outputCompression 0..100 quality of lossy output formats (JPEG, WebP), or null for the
- *                        encoder's default; ignored for PNG
+ * @param partialImages   previews to publish while the job runs (0..{@link #MAX_PARTIAL_IMAGES}); null (absent
+ *                        from the JSON) means 0
+ * @param outputFormat    encoding of the output images; null (absent) means {@link OutputFormat#PNG}
+ * @param outputCompression quality of jpeg and webp outputs, 0..100 (100 = best); null means 100. Ignored for png
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobSpec(
@@ -54,6 +54,7 @@ public record JobSpec(
         @JsonProperty("input_key") String inputKey,
         @JsonProperty("created_at_ms") long createdAtMillis,
         @JsonProperty("deadline_ms") long deadlineMillis,
+        @JsonProperty("partial_images") Integer partialImages,
         @JsonProperty("output_format") OutputFormat outputFormat,
         @JsonProperty("output_compression") Integer outputCompression) {
 
@@ -61,15 +62,8 @@ public record JobSpec(
     public static final int SCHEMA_VERSION = 1;
     public static final String MODE_IMG2IMG = "img2img";
     public static final String MODE_TXT2IMG = "txt2img";
-
-    /** A spec with PNG output, as every spec was before {@code output_format} existed. */
-    public JobSpec(int schemaVersion, String jobId, String accountId, String mode, String model, String prompt,
-                   String negativePrompt, int n, int width, int height, int steps, double guidanceScale,
-                   Double strength, long seed, String scheduler, String inputKey, long createdAtMillis,
-                   long deadlineMillis) {
-        this(schemaVersion, jobId, accountId, mode, model, prompt, negativePrompt, n, width, height, steps,
-                guidanceScale, strength, seed, scheduler, inputKey, createdAtMillis, deadlineMillis, null, null);
-    }
+    /** Most previews a job may ask for (OpenAI's {@code partial_images} limit). */
+    public static final int MAX_PARTIAL_IMAGES = 3;
 
     public JobSpec {
         Objects.requireNonNull(jobId, "jobId");
@@ -81,14 +75,45 @@ public record JobSpec(
         if (MODE_IMG2IMG.equals(mode) && (inputKey == null || strength == null)) {
             throw new IllegalArgumentException("img2img needs inputKey and strength");
         }
+        if (partialImages != null && (partialImages < 0 || partialImages > MAX_PARTIAL_IMAGES)) {
+            throw new IllegalArgumentException("partial_images must be 0.." + MAX_PARTIAL_IMAGES + ", got "
+                    + partialImages);
+        }
         if (outputCompression != null && (outputCompression < 0 || outputCompression > 100)) {
-            throw new IllegalArgumentException("output compression must be 0..100");
+            throw new IllegalArgumentException("output_compression must be 0..100, got " + outputCompression);
         }
     }
 
+    /**
+     * A spec without the optional output fields (no previews, PNG): the constructor specs had before those fields
+     * existed, kept so producers that do not set them need not change.
+     */
+    public JobSpec(int schemaVersion, String jobId, String accountId, String mode, String model, String prompt,
+                   String negativePrompt, int n, int width, int height, int steps, double guidanceScale,
+                   Double strength, long seed, String scheduler, String inputKey, long createdAtMillis,
+                   long deadlineMillis) {
+        this(schemaVersion, jobId, accountId, mode, model, prompt, negativePrompt, n, width, height, steps,
+                guidanceScale, strength, seed, scheduler, inputKey, createdAtMillis, deadlineMillis, null, null, null);
+    }
+
+    /** This spec asking for {@code count} previews. */
+    public JobSpec withPartialImages(int count) {
+        return new JobSpec(schemaVersion, jobId, accountId, mode, model, prompt, negativePrompt, n, width, height,
+                steps, guidanceScale, strength, seed, scheduler, inputKey, createdAtMillis, deadlineMillis, count,
+                outputFormat, outputCompression);
+    }
+
+    /** This spec with an output format and compression (null for the format's default). */
+    public JobSpec withOutput(OutputFormat format, Integer compression) {
+        return new JobSpec(schemaVersion, jobId, accountId, mode, model, prompt, negativePrompt, n, width, height,
+                steps, guidanceScale, strength, seed, scheduler, inputKey, createdAtMillis, deadlineMillis,
+                partialImages, format, compression);
+    }
+
+    /** Previews asked for, 0 when absent. */
     @JsonIgnore
-    public boolean isImg2Img() {
-        return MODE_IMG2IMG.equals(mode);
+    public int partialImageCount() {
+        return partialImages == null ? 0 : partialImages;
     }
 
     /** The output encoding, PNG when the spec names none. */
@@ -96,4 +121,16 @@ public record JobSpec(
     public OutputFormat outputFormatOrPng() {
         return outputFormat == null ? OutputFormat.PNG : outputFormat;
     }
+
+    /** Output quality 0..100 for lossy formats, 100 when absent. */
+    @JsonIgnore
+    public int compressionQuality() {
+        return outputCompression == null ? 100 : outputCompression;
+    }
+
+    @JsonIgnore
+    public boolean isImg2Img() {
+        return MODE_IMG2IMG.equals(mode);
+    }
+
 }

@@ -3,31 +3,60 @@ package dev.kiln.common.jobs;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 
-import java.util.Locale;
 import java.util.Optional;
 
-/** Encoding of a job's output images ({@code output_format} in OpenAI's API and in the job spec). */
+/**
+ * The file format of a job's output images: OpenAI's {@code output_format}, in requests and in the job spec.
+ * The wire name is also the S3 key's extension ({@code outputs/<job>/<i>.<wire>}).
+ */
 public enum OutputFormat {
-    PNG, JPEG, WEBP;
+    PNG("png", "image/png"),
+    JPEG("jpeg", "image/jpeg"),
+    WEBP("webp", "image/webp");
 
-    /** The lower-case name used on the wire and in the job spec. */
+    private final String wire;
+    private final String contentType;
+
+    OutputFormat(String wire, String contentType) {
+        this.wire = wire;
+        this.contentType = contentType;
+    }
+
+    /** The JSON value and the key extension: {@code png}, {@code jpeg}, {@code webp}. */
     @JsonValue
     public String wire() {
-        return name().toLowerCase(Locale.ROOT);
+        return wire;
+    }
+
+    /** The MIME type stored with the object. */
+    public String contentType() {
+        return contentType;
     }
 
     /** The format named {@code value} (case-insensitive), if it is one. */
     public static Optional<OutputFormat> parse(String value) {
         for (OutputFormat f : values()) {
-            if (f.wire().equalsIgnoreCase(value)) {
+            if (f.wire.equalsIgnoreCase(value)) {
                 return Optional.of(f);
             }
         }
         return Optional.empty();
     }
 
+    /** @throws IllegalArgumentException for any other name */
     @JsonCreator
-    static OutputFormat fromWire(String value) {
-        return parse(value).orElseThrow(() -> new IllegalArgumentException("unknown output format " + value));
+    public static OutputFormat fromWire(String wire) {
+        return parse(wire).orElseThrow(
+                () -> new IllegalArgumentException("unknown output format " + wire + " (png, jpeg or webp)"));
+    }
+
+    /** The format of an output key by its extension, PNG for anything else. */
+    public static OutputFormat ofKey(String key) {
+        for (OutputFormat f : values()) {
+            if (key.endsWith("." + f.wire)) {
+                return f;
+            }
+        }
+        return PNG;
     }
 }

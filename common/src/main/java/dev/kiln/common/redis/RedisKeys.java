@@ -61,10 +61,14 @@ public final class RedisKeys {
 
     /** Hash: the job record, fields in {@link dev.kiln.common.jobs.JobRecord}. */
     public static String job(String accountId, String jobId) {
+        return prefix(accountId) + "job:" + requireJobId(jobId);
+    }
+
+    private static String requireJobId(String jobId) {
         if (!isValidJobId(jobId)) {
             throw new IllegalArgumentException("invalid job id");
         }
-        return prefix(accountId) + "job:" + jobId;
+        return jobId;
     }
 
     /** Stream: every money movement of the account. */
@@ -80,6 +84,22 @@ public final class RedisKeys {
     /** Pub/sub channel announcing that a job reached a terminal state (message = status). */
     public static String jobDoneChannel(String jobId) {
         return "kiln:job-done:" + jobId;
+    }
+
+    /**
+     * Pub/sub channel of a running job's progress and preview messages ({@link dev.kiln.common.jobs.ProgressEvent}
+     * JSON). In the account's hash slot, so a Redis Cluster can carry it as a sharded channel ({@code SPUBLISH}).
+     */
+    public static String jobEvents(String accountId, String jobId) {
+        return prefix(accountId) + "job-events:" + requireJobId(jobId);
+    }
+
+    /**
+     * String: the latest progress message of a running job (JSON, short TTL), for polls that arrive between
+     * messages. In the account's hash slot like the job record.
+     */
+    public static String jobProgress(String accountId, String jobId) {
+        return prefix(accountId) + "job-progress:" + requireJobId(jobId);
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.kiln.common.storage;
 
+import dev.kiln.common.jobs.OutputFormat;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,19 +21,29 @@ public final class S3Keys {
         return "inputs/" + requireSafe(jobId) + ".png";
     }
 
-    /** The i-th (0-based) output image: {@code outputs/<jobId>/<i>.png}. */
+    /** The i-th (0-based) output image as PNG: {@code outputs/<jobId>/<i>.png}. */
     public static String output(String jobId, int index) {
+        return output(jobId, index, OutputFormat.PNG);
+    }
+
+    /** The i-th (0-based) output image in a format: {@code outputs/<jobId>/<i>.<png|jpeg|webp>}. */
+    public static String output(String jobId, int index, OutputFormat format) {
         if (index < 0) {
             throw new IllegalArgumentException("index must be >= 0: " + index);
         }
-        return "outputs/" + requireSafe(jobId) + "/" + index + ".png";
+        return "outputs/" + requireSafe(jobId) + "/" + index + "." + format.wire();
     }
 
-    /** Output keys 0..count-1 in order. */
+    /** PNG output keys 0..count-1 in order. */
     public static List<String> outputs(String jobId, int count) {
+        return outputs(jobId, count, OutputFormat.PNG);
+    }
+
+    /** Output keys 0..count-1 in a format, in order. */
+    public static List<String> outputs(String jobId, int count, OutputFormat format) {
         List<String> keys = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            keys.add(output(jobId, i));
+            keys.add(output(jobId, i, format));
         }
         return keys;
     }

@@ -60,6 +60,45 @@ class JobJsonTest {
     }
 
     @Test
+    void aSpecWithoutOutputFieldsMeansNoPreviewsAndPng() {
+        JobSpec spec = JobJson.specFromJson(JobJson.toJson(img2img()));
+        assertThat(JobJson.toJson(img2img())).doesNotContain("partial_images", "output_format", "output_compression");
+        assertThat(spec.partialImageCount()).isZero();
+        assertThat(spec.outputFormatOrPng()).isEqualTo(OutputFormat.PNG);
+        assertThat(spec.compressionQuality()).isEqualTo(100);
+    }
+
+    @Test
+    void outputFieldsRoundTripUnderOpenAisNames() {
+        JobSpec spec = img2img().withPartialImages(2).withOutput(OutputFormat.JPEG, 60);
+        String json = JobJson.toJson(spec);
+        assertThat(json).contains("\"partial_images\":2", "\"output_format\":\"jpeg\"", "\"output_compression\":60");
+        JobSpec read = JobJson.specFromJson(json);
+        assertThat(read).isEqualTo(spec);
+        assertThat(read.outputFormatOrPng()).isEqualTo(OutputFormat.JPEG);
+        assertThat(read.compressionQuality()).isEqualTo(60);
+    }
+
+    @Test
+    void rejectsMorePartialImagesThanOpenAiAllows() {
+        assertThatThrownBy(() -> img2img().withPartialImages(4)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("partial_images");
+    }
+
+    @Test
+    void rejectsAnUnknownOutputFormatInTheJson() {
+        String json = JobJson.toJson(img2img()).replace("{", "{\"output_format\":\"gif\",");
+        assertThatThrownBy(() -> JobJson.specFromJson(json)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("gif");
+    }
+
+    @Test
+    void rejectsACompressionOutsideZeroToHundred() {
+        assertThatThrownBy(() -> img2img().withOutput(OutputFormat.WEBP, 101))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("output_compression");
+    }
+
+    @Test
     void img2imgWithoutInputIsRejected() {
         assertThatThrownBy(() -> new JobSpec(1, "j", "a", JobSpec.MODE_IMG2IMG, "m", "p", null, 1, 8, 8, 1, 1.0,
                 null, 0L, "pndm", null, 0L, 0L)).isInstanceOf(IllegalArgumentException.class);

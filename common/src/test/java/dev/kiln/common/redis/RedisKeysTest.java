@@ -31,6 +31,14 @@ class RedisKeysTest {
     }
 
     @Test
+    void progressChannelAndKeyShareTheAccountsHashTagButNotTheJobKeysPrefix() {
+        assertThat(RedisKeys.jobEvents("a1", "img_1")).isEqualTo("kiln:{a:a1}:job-events:img_1");
+        assertThat(RedisKeys.jobProgress("a1", "img_1")).isEqualTo("kiln:{a:a1}:job-progress:img_1");
+        assertThat(RedisKeys.jobProgress("a1", "img_1")).doesNotStartWith(RedisKeys.job("a1", "img_1"));
+        assertThatThrownBy(() -> RedisKeys.jobEvents("a1", "img:1")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void jobDoneChannelIsNotAccountScoped() {
         assertThat(RedisKeys.jobDoneChannel("img_1")).isEqualTo("kiln:job-done:img_1");
     }

@@ -1,5 +1,6 @@
 package dev.kiln.common.storage;
 
+import dev.kiln.common.jobs.OutputFormat;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -11,6 +12,15 @@ class S3KeysTest {
         assertThat(S3Keys.input("img_1")).isEqualTo("inputs/img_1.png");
         assertThat(S3Keys.output("img_1", 2)).isEqualTo("outputs/img_1/2.png");
         assertThat(S3Keys.outputs("img_1", 2)).containsExactly("outputs/img_1/0.png", "outputs/img_1/1.png");
+    }
+
+    @Test
+    void outputKeysCarryTheFormatsExtension() {
+        assertThat(S3Keys.output("img_1", 0, OutputFormat.JPEG)).isEqualTo("outputs/img_1/0.jpeg");
+        assertThat(S3Keys.outputs("img_1", 2, OutputFormat.WEBP))
+                .containsExactly("outputs/img_1/0.webp", "outputs/img_1/1.webp");
+        assertThat(OutputFormat.ofKey(S3Keys.output("img_1", 0, OutputFormat.WEBP))).isEqualTo(OutputFormat.WEBP);
+        assertThat(OutputFormat.ofKey(S3Keys.output("img_1", 0))).isEqualTo(OutputFormat.PNG);
     }
 
     @Test

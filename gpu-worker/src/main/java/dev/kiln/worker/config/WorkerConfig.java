@@ -54,6 +54,8 @@ public interface WorkerConfig {
 
     Settle settle();
 
+    Progress progress();
+
     Liveness liveness();
 
     Warmup warmup();
@@ -197,6 +199,32 @@ public interface WorkerConfig {
         /** Jobs handed to the stage and not yet settled; the inference loop waits beyond this. */
         @WithDefault("32")
         int maxPendingJobs();
+    }
+
+    /** Progress and previews of running jobs, published to Redis off the inference thread. */
+    interface Progress {
+        /** Publish progress at all; off, jobs still run and previews asked for are simply not sent. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Least time between two progress messages of one job (previews and the last step are always sent). */
+        @WithDefault("100ms")
+        Duration minInterval();
+
+        /** Messages waiting for the publisher thread; when full, new ones are dropped (and counted), never waited for. */
+        @WithDefault("256")
+        int queueCapacity();
+
+        /** How long a job's latest-progress key lives after its last update. */
+        @WithDefault("10m")
+        Duration ttl();
+
+        /**
+         * Stretch previews to the job's output size instead of sending them at latent size (1/8 of the side);
+         * the PNG grows by about the square of that.
+         */
+        @WithDefault("false")
+        boolean previewFullSize();
     }
 
     interface Liveness {

@@ -1,11 +1,12 @@
 package dev.kiln.worker.jobs;
 
 import dev.kiln.common.errors.ErrorCodes;
+import dev.kiln.common.jobs.OutputFormat;
 import dev.kiln.common.storage.S3Keys;
 import dev.kiln.worker.config.WorkerConfig;
 import dev.kiln.worker.metrics.WorkerMetrics;
 import dev.kiln.diffusion.GeneratedImage;
-import dev.kiln.diffusion.image.PngEncoder;
+import dev.kiln.worker.output.OutputEncoder;
 import dev.kiln.worker.storage.ObjectStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
@@ -22,8 +23,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The one exit for jobs leaving the worker: every outcome (images published, failed, expired, skipped,
- * dead-lettered) is settled here, on a small pool of its own, so the inference thread never waits on S3,
+ * The one exit for jobs leaving the worker: every outcome (images encoded in the job's output format and published,
+ * failed, expired, skipped, dead-lettered) is settled here, on a small pool of its own, so the inference thread never waits on S3,
  * Redis or Kafka and batch k is published while batch k+1 runs. Bounded: the inference loop waits when
  * {@code kiln.worker.settle.max-pending-jobs} jobs are still unsettled.
  */
@@ -109,15 +110,17 @@ public class SettleStage {
         List<String> keys = new ArrayList<>(images.size());
         long encodeNanos = 0;
         long uploadNanos = 0;
-        PngEncoder encoder = new PngEncoder();
+        OutputEncoder encoder = new OutputEncoder();
+        OutputFormat format = job.spec().outputFormatOrPng();
+        int quality = job.spec().compressionQuality();
         try {
             for (int i = 0; i < images.size(); i++) {
                 long t0 = System.nanoTime();
-                byte[] png = images.get(i).toPng(encoder);
+                byte[] encoded = encoder.encode(images.get(i).toRgbImage(), format, quality);
                 long t1 = System.nanoTime();
-                String key = S3Keys.output(job.jobId(), i);
+                String key = S3Keys.output(job.jobId(), i, format);
                 retrier.call("upload", "upload " + key, () -> {
-                    store.putPng(key, png);
+                    store.put(key, encoded, format.contentType());
                     return null;
                 });
                 encodeNanos += t1 - t0;

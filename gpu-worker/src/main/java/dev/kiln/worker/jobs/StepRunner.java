@@ -15,6 +15,8 @@ import dev.kiln.diffusion.image.RgbImage;
 import dev.kiln.worker.config.WorkerConfig;
 import dev.kiln.worker.health.WorkerState;
 import dev.kiln.worker.metrics.WorkerMetrics;
+import dev.kiln.worker.progress.ProgressPublisher;
+import dev.kiln.worker.progress.ReportedJob;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
@@ -47,12 +49,14 @@ public class StepRunner {
     private final JobQueue jobs;
     private final WorkerMetrics metrics;
     private final WorkerState state;
+    private final ProgressPublisher progress;
     private final int maxRows;
     private final Map<StepRequest, Slot> slots = new IdentityHashMap<>();
 
     public StepRunner(JobStarter starter, SettleStage settle, JobQueue jobs, WorkerMetrics metrics, WorkerState state,
-                      WorkerConfig config) {
+                      WorkerConfig config, ProgressPublisher progress) {
         this.starter = starter;
+        this.progress = progress;
         this.settle = settle;
         this.jobs = jobs;
         this.metrics = metrics;
@@ -145,7 +149,9 @@ public class StepRunner {
         for (JobRun run : runs) {
             List<GenerationRequest> perImage = requests(run.job.spec(), run.input);
             for (int i = 0; i < perImage.size(); i++) {
-                StepRequest request = stepRequest(run, perImage.get(i), stopNow);
+                // The images of a job step together, so its first image alone reports the job's progress.
+                StepListener listener = i == 0 ? progressOf(run.job.spec(), perImage.get(0)) : StepListener.NONE;
+                StepRequest request = stepRequest(run, perImage.get(i), listener, stopNow);
                 requests.add(request);
                 joined.put(request, new Slot(run, i));
             }
@@ -169,11 +175,16 @@ public class StepRunner {
         }
     }
 
-    private static StepRequest stepRequest(JobRun run, GenerationRequest request, BooleanSupplier stopNow) {
+    private StepListener progressOf(JobSpec spec, GenerationRequest firstImage) {
+        return progress.listenerFor(Map.of(firstImage, new ReportedJob(spec.accountId(), spec.jobId(),
+                spec.partialImageCount(), spec.width(), spec.height())));
+    }
+
+    private static StepRequest stepRequest(JobRun run, GenerationRequest request, StepListener listener,
+                                           BooleanSupplier stopNow) {
         JobSpec spec = run.job.spec();
         double strength = spec.isImg2Img() ? spec.strength() : 1.0;
-        return new StepRequest(request, spec.width(), spec.height(), spec.steps(), strength, spec.scheduler(),
-                StepListener.NONE,
+        return new StepRequest(request, spec.width(), spec.height(), spec.steps(), strength, spec.scheduler(), listener,
                 () -> stopNow.getAsBoolean() || run.over || run.job.pastDeadline(System.currentTimeMillis()));
     }
 

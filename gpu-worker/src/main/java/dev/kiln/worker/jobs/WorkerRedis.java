@@ -8,6 +8,7 @@ import dev.kiln.common.redis.ScriptRunner;
 import dev.kiln.worker.config.WorkerConfig;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
@@ -56,6 +57,11 @@ public class WorkerRedis {
     /** Bounded wait until the configured replicas hold every settlement made so far (no-op without replicas). */
     public ReplicaWait replicaWait() {
         return replicaWait;
+    }
+
+    /** Plain commands on the same connection (progress messages); every command times out. */
+    public RedisAsyncCommands<String, String> commands() {
+        return connection.async();
     }
 
     /** Bound on waiting for one Redis call (a little above the command timeout Lettuce enforces). */

@@ -16,7 +16,7 @@ import java.io.InputStream;
 import java.util.Set;
 
 /**
- * The worker's S3 access (MinIO SDK): reads img2img inputs, writes output PNGs. Every call has
+ * The worker's S3 access (MinIO SDK): reads img2img inputs, writes output images. Every call has
  * connect/read/write timeouts. Failures are classified so callers know whether retrying can help.
  */
 @ApplicationScoped
@@ -72,13 +72,13 @@ public class ObjectStore {
         }
     }
 
-    /** Writes a PNG, overwriting (a redelivered job writes the same keys again). */
-    public void putPng(String key, byte[] png) {
+    /** Writes an object of the given MIME type, overwriting (a redelivered job writes the same keys again). */
+    public void put(String key, byte[] bytes, String contentType) {
         try {
             ensureBucket();
-            try (InputStream in = new ByteArrayInputStream(png)) {
+            try (InputStream in = new ByteArrayInputStream(bytes)) {
                 client.putObject(PutObjectArgs.builder().bucket(bucket).object(key)
-                        .stream(in, png.length, -1).contentType("image/png").build());
+                        .stream(in, bytes.length, -1).contentType(contentType).build());
             }
         } catch (Exception e) {
             throw new StorageUnavailableException("S3 put " + key + " failed: " + e, e);

@@ -41,6 +41,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.Optional;
 import java.util.Properties;
@@ -190,6 +191,24 @@ public final class KilnFixture implements AutoCloseable {
         });
         pubsub.sync().subscribe(channel);
         return done;
+    }
+
+    /** Subscribes to a channel (returns once Redis confirmed); every message is handed to {@code onMessage}. */
+    public void subscribe(String channel, Consumer<String> onMessage) {
+        pubsub.addListener(new RedisPubSubAdapter<>() {
+            @Override
+            public void message(String ch, String message) {
+                if (ch.equals(channel)) {
+                    onMessage.accept(message);
+                }
+            }
+        });
+        pubsub.sync().subscribe(channel);
+    }
+
+    /** Content type S3 stored an object with. */
+    public String contentType(String key) throws Exception {
+        return s3.statObject(StatObjectArgs.builder().bucket(bucket).object(key).build()).contentType();
     }
 
     public JobRecord job(String account, String jobId) {
