@@ -14,9 +14,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 
-/** {@code redis-server} on a loopback port, in memory only, under the stdin watchdog wrapper. */
+/**
+ * {@code redis-server} on a loopback port under the stdin watchdog wrapper, with the append-only file on
+ * ({@code appendfsync everysec}) as production runs it, so a crashed server comes back with its data
+ * ({@link #killAndRestartFromAof()}). RDB snapshots stay off.
+ */
 public final class RedisServer implements AutoCloseable {
 
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
@@ -59,7 +65,19 @@ public final class RedisServer implements AutoCloseable {
     /** Stops the server and starts a fresh one on the same port (data is not kept), for reconnect tests. */
     public synchronized void restart() {
         process.stop(STOP_TIMEOUT);
-        Polling.await("redis port " + port + " to be released", startTimeout, () -> true, () -> LoopbackPorts.isFree(port));
+        awaitPortReleased();
+        deleteData();
+        startProcess();
+    }
+
+    /**
+     * {@code kill -9} of the server, then a new one on the same port and data directory: it loads the
+     * append-only file, so it holds every write the old one had answered (the AOF is written before the
+     * reply; {@code everysec} only bounds what a machine crash, not a process crash, can lose).
+     */
+    public synchronized void killAndRestartFromAof() {
+        process.kill();
+        awaitPortReleased();
         startProcess();
     }
 
@@ -75,9 +93,10 @@ public final class RedisServer implements AutoCloseable {
                 "--bind", LoopbackPorts.HOST,
                 "--protected-mode", "no",
                 "--daemonize", "no",
-                // A throwaway store: no RDB snapshots, no AOF.
+                // Durable like production (docs/architecture.md): AOF fsynced every second, no RDB snapshots.
                 "--save", "",
-                "--appendonly", "no",
+                "--appendonly", "yes",
+                "--appendfsync", "everysec",
                 "--dir", workDir.resolve("data").toString());
         ChildProcess started = ChildProcess.start("redis", command, workDir, workDir.resolve("redis.log"));
         try {
@@ -88,6 +107,23 @@ public final class RedisServer implements AutoCloseable {
             throw new IllegalStateException(e.getMessage() + "; redis log:\n" + tail, e);
         }
         process = started;
+    }
+
+    private void awaitPortReleased() {
+        Polling.await("redis port " + port + " to be released", startTimeout, () -> true, () -> LoopbackPorts.isFree(port));
+    }
+
+    private void deleteData() {
+        Path data = workDir.resolve("data");
+        try (Stream<Path> paths = Files.walk(data)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                if (!path.equals(data)) {
+                    Files.delete(path);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot empty " + data, e);
+        }
     }
 
     private boolean answersPing() {
