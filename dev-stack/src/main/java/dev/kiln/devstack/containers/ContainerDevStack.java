@@ -56,6 +56,8 @@ public final class ContainerDevStack implements DevStack {
         // A fixed host port, so that restartRedis() brings Redis back where clients expect it.
         int redisHostPort = LoopbackPorts.allocate();
         GenericContainer<?> redis = new GenericContainer<>(REDIS_IMAGE)
+                // Durable as in production (docs/architecture.md); restartRedis() still starts an empty container.
+                .withCommand("redis-server", "--appendonly", "yes", "--appendfsync", "everysec")
                 .withExposedPorts(REDIS_PORT)
                 .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withPortBindings(
                         new PortBinding(Ports.Binding.bindPort(redisHostPort), new ExposedPort(REDIS_PORT))));

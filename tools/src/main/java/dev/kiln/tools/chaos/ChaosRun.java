@@ -19,10 +19,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ExecutionException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The chaos command (issue 14): on the local system (dev stack, API, two workers, a priced model), submits
@@ -46,6 +48,9 @@ public final class ChaosRun {
     private static final int RECENT_JOBS = 64;
     private static final Duration PROGRESS_EVERY = Duration.ofSeconds(15);
 
+    /** Held so the level sticks: Lettuce's reconnect lines during the Redis fault would bury the table. */
+    private static final Logger LETTUCE_LOG = Logger.getLogger("io.lettuce");
+
     private final ChaosOptions options;
     private final PrintStream log;
     private final List<SubmitResult> accepted = Collections.synchronizedList(new ArrayList<>());
@@ -64,6 +69,7 @@ public final class ChaosRun {
             System.exit(2);
             return;
         }
+        LETTUCE_LOG.setLevel(Level.SEVERE);
         ChaosReport report = run(options, System.out);
         report.print(System.out);
         System.exit(report.clean() ? 0 : 1);
