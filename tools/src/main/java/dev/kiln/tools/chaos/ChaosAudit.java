@@ -16,6 +16,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Checks the money and the jobs of one fault's accounts once the run is over, from the source of truth (the
@@ -28,6 +29,7 @@ final class ChaosAudit {
     private final RedisCommands<String, String> redis;
     private final AdminClient admin;
     private final List<String> problems = new ArrayList<>();
+    private final List<String> notes = new ArrayList<>();
 
     ChaosAudit(RedisCommands<String, String> redis, AdminClient admin) {
         this.redis = redis;
@@ -39,7 +41,13 @@ final class ChaosAudit {
         return List.copyOf(problems);
     }
 
+    /** Why accepted jobs did not succeed, per fault (error codes and counts): expected outcomes, not problems. */
+    List<String> notes() {
+        return List.copyOf(notes);
+    }
+
     FaultRow audit(Fault fault, List<LocalAccount> accounts, List<SubmitResult> results) {
+        Map<String, Integer> unsuccessful = new TreeMap<>();
         Set<String> lost = new LinkedHashSet<>();
         Set<String> doubleCharged = new LinkedHashSet<>();
         long drift = 0;
@@ -60,10 +68,14 @@ final class ChaosAudit {
                         succeeded++;
                     } else if (record.status().isTerminal()) {
                         failedOrExpired++;
+                        unsuccessful.merge(record.status().wire() + " " + record.errorCode(), 1, Integer::sum);
                     }
                 }
             }
             drift += checkWallet(account, ledger);
+        }
+        if (!unsuccessful.isEmpty()) {
+            notes.add(fault.label() + ": accepted jobs not succeeded: " + unsuccessful);
         }
         int accepted = (int) results.stream().filter(SubmitResult::accepted).count();
         return new FaultRow(fault, results.size(), accepted, succeeded, failedOrExpired, results.size() - accepted,

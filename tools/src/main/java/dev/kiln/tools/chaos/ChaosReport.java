@@ -6,10 +6,11 @@ import java.util.List;
 import java.util.function.ToIntFunction;
 
 /**
- * The outcome of a chaos run: one {@link FaultRow} per fault, the problems found (empty when clean) and
- * whether the final wait for every job to end ran out.
+ * The outcome of a chaos run: one {@link FaultRow} per fault, the problems found (empty when clean), notes
+ * (why accepted jobs did not succeed) and whether the final wait for every job to end ran out.
  */
-public record ChaosReport(List<FaultRow> rows, List<String> problems, Duration elapsed, boolean settledInTime) {
+public record ChaosReport(List<FaultRow> rows, List<String> problems, List<String> notes, Duration elapsed,
+                          boolean settledInTime) {
 
     private static final int PROBLEMS_SHOWN = 100;
     private static final String ROW = "%-22s %9s %8s %9s %14s %12s %5s %14s %9s%n";
@@ -17,6 +18,7 @@ public record ChaosReport(List<FaultRow> rows, List<String> problems, Duration e
     public ChaosReport {
         rows = List.copyOf(rows);
         problems = List.copyOf(problems);
+        notes = List.copyOf(notes);
     }
 
     /** No job lost, none charged twice, no µ$ of drift, for every fault. */
@@ -37,6 +39,7 @@ public record ChaosReport(List<FaultRow> rows, List<String> problems, Duration e
             print(out, row.fault().label(), row);
         }
         print(out, "total", total());
+        notes.forEach(note -> out.println("  note: " + note));
         if (!settledInTime) {
             out.println("the final wait ran out: jobs still open then are counted as lost");
         }

@@ -108,8 +108,8 @@ public final class ChaosRun {
                 for (Fault fault : options.faults()) {
                     rows.add(audit.audit(fault, accounts.get(fault), results.get(fault)));
                 }
-                return new ChaosReport(rows, audit.problems(), Duration.ofNanos(System.nanoTime() - startNanos),
-                        settled);
+                return new ChaosReport(rows, audit.problems(), audit.notes(),
+                        Duration.ofNanos(System.nanoTime() - startNanos), settled);
             } finally {
                 redisClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
             }
