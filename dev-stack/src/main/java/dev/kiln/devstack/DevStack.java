@@ -51,6 +51,22 @@ public interface DevStack extends AutoCloseable {
     /** Stops Redis and starts it again on the same port, empty; clients must reconnect. */
     void restartRedis();
 
+    /**
+     * {@code kill -9} of Redis, then a new server on the same port that reloads the append-only file: every
+     * write the old one acknowledged is back; clients must reconnect. Processes flavour only.
+     */
+    default void restartRedisFromAof() {
+        throw new UnsupportedOperationException("restartRedisFromAof: not supported by the " + flavour() + " flavour");
+    }
+
+    /**
+     * Stops the Kafka broker and starts it again on the same port with its data (topics, records, committed
+     * offsets); clients must reconnect. Processes flavour only.
+     */
+    default void restartKafka() {
+        throw new UnsupportedOperationException("restartKafka: not supported by the " + flavour() + " flavour");
+    }
+
     /** The service processes this JVM started (empty for the containers flavour). */
     List<ProcessHandle> processes();
 

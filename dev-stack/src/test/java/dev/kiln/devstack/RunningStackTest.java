@@ -1,6 +1,7 @@
 package dev.kiln.devstack;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
@@ -147,6 +148,46 @@ class RunningStackTest {
         } finally {
             client.shutdown();
             resources.shutdown();
+        }
+    }
+
+    @Test
+    void redisKilledAndRestartedFromItsAppendOnlyFileKeepsAcknowledgedWrites() {
+        assumeTrue(stack.flavour() == Flavour.PROCESSES, "restartRedisFromAof is a processes-flavour hook");
+        RedisClient client = RedisClient.create(stack.redisUri());
+        client.setDefaultTimeout(CLIENT_TIMEOUT);
+        client.setOptions(ClientOptions.builder().autoReconnect(true).build());
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            RedisCommands<String, String> redis = connection.sync();
+            redis.hset("kiln:test:wallet", Map.of("balance_micros", "1000", "reserved_micros", "0"));
+            redis.hincrby("kiln:test:wallet", "balance_micros", -250);
+
+            stack.restartRedisFromAof();
+
+            assertThat(redis.hget("kiln:test:wallet", "balance_micros")).isEqualTo("750");
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    @Test
+    void kafkaRestartedKeepsItsRecords() throws Exception {
+        assumeTrue(stack.flavour() == Flavour.PROCESSES, "restartKafka is a processes-flavour hook");
+        String topic = "kiln.jobs.dlq.v1";
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerProperties())) {
+            producer.send(new ProducerRecord<>(topic, "before-restart", "{}")).get(30, TimeUnit.SECONDS);
+        }
+
+        stack.restartKafka();
+
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerProperties("restart-check"))) {
+            consumer.subscribe(List.of(topic));
+            List<String> keys = new ArrayList<>();
+            long deadlineNanos = System.nanoTime() + CLIENT_TIMEOUT.toNanos();
+            while (!keys.contains("before-restart") && System.nanoTime() < deadlineNanos) {
+                consumer.poll(Duration.ofMillis(500)).forEach(record -> keys.add(record.key()));
+            }
+            assertThat(keys).contains("before-restart");
         }
     }
 

@@ -1,8 +1,11 @@
 package dev.kiln.local;
 
 import dev.kiln.devstack.DevStack;
+import dev.kiln.devstack.process.LoopbackPorts;
+import dev.kiln.devstack.process.Polling;
 import dev.kiln.local.admin.AdminClient;
 import dev.kiln.local.admin.LocalAccount;
+import dev.kiln.local.faults.TcpLink;
 import dev.kiln.local.process.QuarkusApp;
 
 import java.io.IOException;
@@ -41,15 +44,17 @@ public final class LocalKiln implements AutoCloseable {
     private final List<QuarkusApp> workers = new CopyOnWriteArrayList<>();
     private final AtomicInteger workerSequence = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final QuarkusApp api;
     private final int apiAdminPort;
+    private final TcpLink s3Link;
+    private volatile QuarkusApp api;
 
     private LocalKiln(LocalKilnOptions options, DevStack stack) {
         this.options = options;
         this.stack = stack;
+        this.s3Link = options.s3ThroughLink() ? s3LinkTo(stack) : null;
         // The admin API has a port of its own (kiln.api.admin.port): 8082 beside the usual 8080 when free.
         this.apiAdminPort = QuarkusApp.portPreferring(options.preferredApiPort() == 8080 ? 8082 : 0);
-        this.api = launchApi("api", options.preferredApiPort(), Map.of("kiln.api.admin.port", Integer.toString(apiAdminPort)));
+        this.api = launchApi("api", options.preferredApiPort(), adminPortSetting());
     }
 
     /** Starts the stack, the API and {@code workerCount} workers; returns when all are ready. */
@@ -86,9 +91,45 @@ public final class LocalKiln implements AutoCloseable {
         return options;
     }
 
-    /** The API started with the system. */
+    /** The API started with the system (after {@link #restartApi()}, its replacement). */
     public QuarkusApp api() {
         return api;
+    }
+
+    /** {@code kill -9} of the API started with the system: requests in flight get no answer. */
+    public void killApi() {
+        QuarkusApp doomed = api;
+        apis.remove(doomed);
+        doomed.kill();
+    }
+
+    /**
+     * Starts the API again on the port and with the settings it had (after {@link #killApi()}, or stopping
+     * it first if it still runs), and waits until it is ready.
+     */
+    public QuarkusApp restartApi() {
+        QuarkusApp previous = api;
+        if (previous.isAlive()) {
+            stopApi(previous);
+        }
+        apis.remove(previous);
+        Polling.await("API port " + previous.httpPort() + " to be released", options.readyTimeout(), () -> true,
+                () -> LoopbackPorts.isFree(previous.httpPort()));
+        QuarkusApp restarted = launchApi(previous.name(), previous.httpPort(), adminPortSetting());
+        api = restarted;
+        return restarted.awaitReady(options.readyTimeout());
+    }
+
+    /**
+     * Cuts the apps' S3 link (open connections reset, new ones refused) until {@link #unblockS3()}; needs
+     * {@link LocalKilnOptions#withS3ThroughLink()}.
+     */
+    public void blockS3() {
+        requireS3Link().cut();
+    }
+
+    public void unblockS3() {
+        requireS3Link().restore();
     }
 
     /** {@code http://127.0.0.1:<port>/v1}, what an OpenAI SDK takes as base URL. */
@@ -170,7 +211,7 @@ public final class LocalKiln implements AutoCloseable {
     /** Settings the API gets: the stack's {@code kafka.*} and {@code kiln.api.*}, the run's secrets, a local tier. */
     public Map<String, String> apiSettings() {
         Map<String, String> settings = new LinkedHashMap<>();
-        stack.settings().forEach((key, value) -> {
+        stackSettings().forEach((key, value) -> {
             if (key.startsWith("kafka.") || key.startsWith("kiln.api.")) {
                 settings.put(key, value);
             }
@@ -187,7 +228,7 @@ public final class LocalKiln implements AutoCloseable {
     /** Settings every worker gets: the stack's {@code kafka.*} and {@code kiln.worker.*}, and the model (the repository's test model, flagged as such, unless one is given). */
     public Map<String, String> workerSettings() {
         Map<String, String> settings = new LinkedHashMap<>();
-        stack.settings().forEach((key, value) -> {
+        stackSettings().forEach((key, value) -> {
             if (key.startsWith("kafka.") || key.startsWith("kiln.worker.")) {
                 settings.put(key, value);
             }
@@ -215,10 +256,38 @@ public final class LocalKiln implements AutoCloseable {
         for (QuarkusApp app : List.copyOf(apis)) {
             failure = attempt(() -> stopApi(app), failure);
         }
+        if (s3Link != null) {
+            failure = attempt(s3Link::close, failure);
+        }
         failure = attempt(stack::close, failure);
         if (failure != null) {
             throw failure;
         }
+    }
+
+    private Map<String, String> adminPortSetting() {
+        return Map.of("kiln.api.admin.port", Integer.toString(apiAdminPort));
+    }
+
+    /** The stack's settings, with the S3 endpoint replaced by the link's when there is one. */
+    private Map<String, String> stackSettings() {
+        Map<String, String> settings = new LinkedHashMap<>(stack.settings());
+        if (s3Link != null) {
+            settings.replaceAll((key, value) -> key.endsWith(".s3.endpoint") ? s3Link.endpointFor(value) : value);
+        }
+        return settings;
+    }
+
+    private TcpLink requireS3Link() {
+        if (s3Link == null) {
+            throw new IllegalStateException("S3 is not behind a link: start with LocalKilnOptions.withS3ThroughLink()");
+        }
+        return s3Link;
+    }
+
+    private static TcpLink s3LinkTo(DevStack stack) {
+        URI endpoint = URI.create(stack.s3().endpoint());
+        return TcpLink.to(endpoint.getHost(), endpoint.getPort());
     }
 
     private QuarkusApp launchApi(String name, int preferredPort, Map<String, String> extraSettings) {

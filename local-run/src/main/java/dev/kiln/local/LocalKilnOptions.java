@@ -29,6 +29,8 @@ import java.util.Objects;
  * @param workerJvmOptions    JVM flags of each worker process
  * @param readyTimeout        bound on each app's start until {@code /q/health/ready} is 200
  * @param stack               what the dev stack starts
+ * @param s3ThroughLink       the apps reach S3 through a {@link dev.kiln.local.faults.TcpLink} that
+ *                            {@link LocalKiln#blockS3()} can cut (fault injection); false = directly
  */
 public record LocalKilnOptions(
         Path repoDir,
@@ -43,7 +45,8 @@ public record LocalKilnOptions(
         List<String> apiJvmOptions,
         List<String> workerJvmOptions,
         Duration readyTimeout,
-        DevStackConfig stack) {
+        DevStackConfig stack,
+        boolean s3ThroughLink) {
 
     /** Rate tier created for local accounts: generous, so a laptop session or a test suite never hits it. */
     public static final String LOCAL_TIER = "local";
@@ -70,7 +73,7 @@ public record LocalKilnOptions(
                 List.of("-Xms64m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                         "-Dkiln.devstack.exit-grace-millis=35000"),
                 List.of("-Xms64m", "-Xmx1g", "-XX:+UseSerialGC", "-Dkiln.devstack.exit-grace-millis=65000"),
-                DEFAULT_READY_TIMEOUT, DevStackConfig.fromSystemProperties());
+                DEFAULT_READY_TIMEOUT, DevStackConfig.fromSystemProperties(), false);
     }
 
     public Path apiRunJar() {
@@ -88,22 +91,31 @@ public record LocalKilnOptions(
 
     public LocalKilnOptions withPorts(int apiPort, int workerPort) {
         return new LocalKilnOptions(repoDir, workDir, modelDir, apiPort, workerPort, adminToken, keyPepper, apiSettings,
-                workerSettings, apiJvmOptions, workerJvmOptions, readyTimeout, stack);
+                workerSettings, apiJvmOptions, workerJvmOptions, readyTimeout, stack, s3ThroughLink);
     }
 
     public LocalKilnOptions withApiSettings(Map<String, String> value) {
         return new LocalKilnOptions(repoDir, workDir, modelDir, preferredApiPort, preferredWorkerPort, adminToken,
-                keyPepper, merged(apiSettings, value), workerSettings, apiJvmOptions, workerJvmOptions, readyTimeout, stack);
+                keyPepper, merged(apiSettings, value), workerSettings, apiJvmOptions, workerJvmOptions, readyTimeout, stack,
+                s3ThroughLink);
     }
 
     public LocalKilnOptions withWorkerSettings(Map<String, String> value) {
         return new LocalKilnOptions(repoDir, workDir, modelDir, preferredApiPort, preferredWorkerPort, adminToken,
-                keyPepper, apiSettings, merged(workerSettings, value), apiJvmOptions, workerJvmOptions, readyTimeout, stack);
+                keyPepper, apiSettings, merged(workerSettings, value), apiJvmOptions, workerJvmOptions, readyTimeout, stack,
+                s3ThroughLink);
     }
 
     public LocalKilnOptions withStack(DevStackConfig value) {
         return new LocalKilnOptions(repoDir, workDir, modelDir, preferredApiPort, preferredWorkerPort, adminToken,
-                keyPepper, apiSettings, workerSettings, apiJvmOptions, workerJvmOptions, readyTimeout, value);
+                keyPepper, apiSettings, workerSettings, apiJvmOptions, workerJvmOptions, readyTimeout, value,
+                s3ThroughLink);
+    }
+
+    /** The same options with the apps' S3 traffic routed through a link that can be cut. */
+    public LocalKilnOptions withS3ThroughLink() {
+        return new LocalKilnOptions(repoDir, workDir, modelDir, preferredApiPort, preferredWorkerPort, adminToken,
+                keyPepper, apiSettings, workerSettings, apiJvmOptions, workerJvmOptions, readyTimeout, stack, true);
     }
 
     /**

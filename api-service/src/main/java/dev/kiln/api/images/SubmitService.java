@@ -124,7 +124,7 @@ public class SubmitService {
                 request.negativePrompt(), request.n(), request.width(), request.height(), request.steps(),
                 request.guidanceScale(), request.isImg2Img() ? request.strength() : null, seed, request.scheduler(),
                 request.isImg2Img() ? S3Keys.input(jobId) : null, now,
-                now + config.jobs().deadlineSeconds() * 1000, request.outputFormat(), request.outputCompression());
+                now + config.jobs().deadlineSeconds() * 1000, null, request.outputFormat(), request.outputCompression());
         return new Submission(spec, JobJson.toJson(spec), request, priceMicros, prefer, traceparent, deduplication,
                 requestId);
     }

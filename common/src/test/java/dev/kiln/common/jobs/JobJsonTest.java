@@ -34,26 +34,6 @@ class JobJsonTest {
     }
 
     @Test
-    void specWithoutOutputFormatMeansPngAndWritesNoField() {
-        String json = JobJson.toJson(img2img());
-        assertThat(json).doesNotContain("output_format", "output_compression");
-        JobSpec read = JobJson.specFromJson(json);
-        assertThat(read.outputFormat()).isNull();
-        assertThat(read.outputFormatOrPng()).isEqualTo(OutputFormat.PNG);
-    }
-
-    @Test
-    void outputFormatAndCompressionRoundTripInSnakeCase() {
-        JobSpec base = img2img();
-        JobSpec jpeg = new JobSpec(base.schemaVersion(), base.jobId(), base.accountId(), base.mode(), base.model(),
-                base.prompt(), null, 2, 512, 512, 30, 7.5, 0.75, 42L, "pndm", "inputs/img_1.png", 1000L, 2000L,
-                OutputFormat.JPEG, 80);
-        String json = JobJson.toJson(jpeg);
-        assertThat(json).contains("\"output_format\":\"jpeg\"", "\"output_compression\":80");
-        assertThat(JobJson.specFromJson(json)).isEqualTo(jpeg);
-    }
-
-    @Test
     void rejectsAnUnknownSchemaVersion() {
         String json = JobJson.toJson(img2img()).replace("\"v\":1", "\"v\":2");
         assertThatThrownBy(() -> JobJson.specFromJson(json)).isInstanceOf(IllegalArgumentException.class);

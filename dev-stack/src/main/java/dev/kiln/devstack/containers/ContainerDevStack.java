@@ -58,6 +58,8 @@ public final class ContainerDevStack implements DevStack {
         // A fixed host port, so that restartRedis() brings Redis back where clients expect it.
         int redisHostPort = LoopbackPorts.allocate();
         GenericContainer<?> redis = new GenericContainer<>(REDIS_IMAGE)
+                // Durable as in production (docs/architecture.md); restartRedis() still starts an empty container.
+                .withCommand("redis-server", "--appendonly", "yes", "--appendfsync", "everysec")
                 .withExposedPorts(REDIS_PORT)
                 // The durability settings Kiln requires of its Redis (docs/architecture.md, "Durability").
                 .withCommand("redis-server", "--appendonly", "yes", "--appendfsync", "everysec",

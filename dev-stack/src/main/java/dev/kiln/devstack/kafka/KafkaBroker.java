@@ -25,14 +25,19 @@ public final class KafkaBroker implements AutoCloseable {
     private static final String LOG4J_CONFIG = "/dev/kiln/devstack/kafka/log4j2.properties";
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(15);
 
-    private final ChildProcess process;
+    private final List<String> command;
+    private final Path workDir;
     private final int port;
     private final int controllerPort;
+    private final Duration startTimeout;
+    private ChildProcess process;
 
-    private KafkaBroker(ChildProcess process, int port, int controllerPort) {
-        this.process = process;
+    private KafkaBroker(List<String> command, Path workDir, int port, int controllerPort, Duration startTimeout) {
+        this.command = List.copyOf(command);
+        this.workDir = workDir;
         this.port = port;
         this.controllerPort = controllerPort;
+        this.startTimeout = startTimeout;
     }
 
     /**
@@ -67,15 +72,15 @@ public final class KafkaBroker implements AutoCloseable {
             command.add(Uuid.randomUuid().toString());
             command.add(logDir.toString());
 
-            ChildProcess process = ChildProcess.start("kafka", command, workDir, workDir.resolve("broker.log"));
-            KafkaBroker broker = new KafkaBroker(process, port, controllerPort);
+            KafkaBroker broker = new KafkaBroker(command, workDir, port, controllerPort, startTimeout);
+            broker.startProcess();
             try {
-                Polling.await("kafka on port " + port, startTimeout, process::isAlive, () -> LoopbackPorts.isListening(port));
                 Topics.create(broker.bootstrapServers(), topicPartitions, startTimeout);
             } catch (RuntimeException e) {
-                String tail = process.logTail(40);
+                String tail = broker.process.logTail(40);
                 broker.close();
-                throw new IllegalStateException(e.getMessage() + "; broker log " + process.logFile() + ":\n" + tail, e);
+                throw new IllegalStateException(e.getMessage() + "; broker log " + broker.process.logFile() + ":\n"
+                        + tail, e);
             }
             return broker;
         } catch (IOException e) {
@@ -95,13 +100,37 @@ public final class KafkaBroker implements AutoCloseable {
         return controllerPort;
     }
 
-    public ChildProcess process() {
+    public synchronized ChildProcess process() {
         return process;
     }
 
-    @Override
-    public void close() {
+    /**
+     * Stops the broker (controlled shutdown) and starts it again on the same ports and log directory, as a
+     * rolling restart of a one-node cluster would: topics, records and committed offsets survive; clients
+     * see the broker gone for the restart's duration and must reconnect.
+     */
+    public synchronized void restart() {
         process.stop(STOP_TIMEOUT);
+        Polling.await("kafka ports " + port + ", " + controllerPort + " to be released", startTimeout, () -> true,
+                () -> LoopbackPorts.isFree(port) && LoopbackPorts.isFree(controllerPort));
+        startProcess();
+    }
+
+    @Override
+    public synchronized void close() {
+        process.stop(STOP_TIMEOUT);
+    }
+
+    private synchronized void startProcess() {
+        ChildProcess started = ChildProcess.start("kafka", command, workDir, workDir.resolve("broker.log"));
+        try {
+            Polling.await("kafka on port " + port, startTimeout, started::isAlive, () -> LoopbackPorts.isListening(port));
+        } catch (RuntimeException e) {
+            String tail = started.logTail(40);
+            started.stop(STOP_TIMEOUT);
+            throw new IllegalStateException(e.getMessage() + "; broker log " + started.logFile() + ":\n" + tail, e);
+        }
+        process = started;
     }
 
     static String serverProperties(int port, int controllerPort, Path logDir) {

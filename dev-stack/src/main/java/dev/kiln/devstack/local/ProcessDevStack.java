@@ -147,6 +147,16 @@ public final class ProcessDevStack implements DevStack {
     }
 
     @Override
+    public void restartRedisFromAof() {
+        redis.killAndRestartFromAof();
+    }
+
+    @Override
+    public void restartKafka() {
+        kafka.restart();
+    }
+
+    @Override
     public List<ProcessHandle> processes() {
         List<ProcessHandle> handles = new ArrayList<>();
         for (var process : List.of(kafka.process(), redis.process(), s3proxy.process())) {

@@ -100,6 +100,19 @@ public final class ChildProcess {
         awaitAll(descendants, Duration.ofSeconds(10));
     }
 
+    /**
+     * {@code kill -9} of the service and every descendant, as a crash would end it: no shutdown of any kind.
+     * Returns once they are gone (bounded).
+     */
+    public void kill() {
+        List<ProcessHandle> descendants = new ArrayList<>(process.descendants().toList());
+        // The service first: a watchdog wrapper killed first would be reported before the service is gone.
+        descendants.forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        awaitAll(descendants, Duration.ofSeconds(10));
+        awaitExit(process.toHandle(), Duration.ofSeconds(10));
+    }
+
     private static boolean awaitAll(List<ProcessHandle> handles, Duration timeout) {
         boolean allExited = true;
         for (ProcessHandle handle : handles) {

@@ -20,7 +20,8 @@ import java.util.List;
  * {@code redis-server} on a loopback port under the stdin watchdog wrapper, configured the way Kiln
  * requires its Redis to be in production (docs/architecture.md, "Durability"): append-only file fsynced
  * every second, no RDB snapshots, and {@code noeviction} so a full Redis refuses writes instead of
- * silently dropping wallets or job records.
+ * silently dropping wallets or job records. {@link #killAndRestartFromAof()} crashes it and brings it back
+ * from the AOF.
  */
 public final class RedisServer implements AutoCloseable {
 
@@ -68,7 +69,18 @@ public final class RedisServer implements AutoCloseable {
      */
     public synchronized void restart() {
         process.stop(STOP_TIMEOUT);
-        Polling.await("redis port " + port + " to be released", startTimeout, () -> true, () -> LoopbackPorts.isFree(port));
+        awaitPortReleased();
+        startProcess();
+    }
+
+    /**
+     * {@code kill -9} of the server, then a new one on the same port and data directory: it loads the
+     * append-only file, so it holds every write the old one had answered (the AOF is written before the
+     * reply; {@code everysec} only bounds what a machine crash, not a process crash, can lose).
+     */
+    public synchronized void killAndRestartFromAof() {
+        process.kill();
+        awaitPortReleased();
         startProcess();
     }
 
@@ -99,6 +111,10 @@ public final class RedisServer implements AutoCloseable {
             throw new IllegalStateException(e.getMessage() + "; redis log:\n" + tail, e);
         }
         process = started;
+    }
+
+    private void awaitPortReleased() {
+        Polling.await("redis port " + port + " to be released", startTimeout, () -> true, () -> LoopbackPorts.isFree(port));
     }
 
     /** True when a Redis on the loopback port answers PING within a second. */
