@@ -52,7 +52,7 @@ public class AdmissionScript {
                 Long.toString(submission.priceMicros()), submission.specJson(), spec.model(),
                 dedup.scriptArgument(fingerprint), Long.toString(recordTtlSeconds),
                 Long.toString(config.jobs().recordTtlSeconds()), Long.toString(tiers.windowMillis()),
-                tiers.defaultTier()));
+                Long.toString(config.ledger().maxEntries()), tiers.defaultTier()));
         args.addAll(tiers.argv());
         return RedisCalls.async(() -> redis.scripts().run(KilnScripts.SUBMIT, keys, args.toArray(String[]::new)))
                 .thenApply(AdmissionScript::decode);

@@ -4,6 +4,7 @@ import dev.kiln.api.ApiConfig;
 import dev.kiln.api.auth.PresentedKey;
 import dev.kiln.api.errors.ApiException;
 import dev.kiln.api.errors.Failures;
+import dev.kiln.api.redis.KilnRedis;
 import dev.kiln.api.jobs.JobWaiter;
 import dev.kiln.api.jobs.QueueLagMonitor;
 import dev.kiln.api.ratelimit.RateLimitSnapshot;
@@ -51,10 +52,12 @@ public class SubmitService {
     private final Counter saturated;
     private final Counter busy;
     private final JobWaiter waiter;
+    private final KilnRedis redis;
 
     public SubmitService(ApiConfig config, QueueLagMonitor lag, AdmissionScript admission, JobHandOff handOff,
-                         ImageResponses responses, JobWaiter waiter, MeterRegistry metrics) {
+                         ImageResponses responses, JobWaiter waiter, KilnRedis redis, MeterRegistry metrics) {
         this.waiter = waiter;
+        this.redis = redis;
         this.config = config;
         this.lag = lag;
         this.admission = admission;
@@ -133,7 +136,10 @@ public class SubmitService {
         JobSpec spec = submission.spec();
         Map<String, String> headers = admitted.limits().headers();
         return switch (admitted.outcome()) {
-            case OK -> handOff.enqueue(submission).thenCompose(queued -> {
+            // The reservation the answer stands for must survive a failover to the replica; the WAIT runs
+            // beside the Kafka send, so it adds nothing when the replica is quicker than the broker.
+            case OK -> handOff.enqueue(submission).thenCombine(redis.replicaWait().afterWrites(), (queued, acked) -> queued)
+                    .thenCompose(queued -> {
                 LOG.infof("job %s queued: request=%s account=%s model=%s n=%d mode=%s", spec.jobId(),
                         submission.requestId(), spec.accountId(), spec.model(), spec.n(), spec.mode());
                 if (submission.prefer().respondAsync()) {

@@ -54,7 +54,7 @@ class EnqueueReconcilerTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of("kiln.api.queue.consumer-group", GROUP,
-                    "kiln.api.queue.enqueue-timeout-millis", Long.toString(ENQUEUE_TIMEOUT_MILLIS),
+                    "kiln.api.queue.enqueue-timeout", ENQUEUE_TIMEOUT_MILLIS + "ms",
                     "kiln.api.reconcile.max-clock-skew", "0s");
         }
     }
@@ -188,7 +188,7 @@ class EnqueueReconcilerTest {
                 RedisKeys.job(a.id(), jobId), RedisKeys.ledger(a.id()), RedisKeys.idempotency(a.id(), "none"),
                 RedisKeys.enqueuePending(a.id())};
         List<Object> reply = redis.scripts().run(KilnScripts.SUBMIT, keys, jobId, Integer.toString(n),
-                        Long.toString(PRICE), JobJson.toJson(spec), "sd-1.5-paid", "", "86400", "86400", "60000", "free",
+                        Long.toString(PRICE), JobJson.toJson(spec), "sd-1.5-paid", "", "86400", "86400", "60000", "0", "free",
                         "free", "60", "60")
                 .toCompletableFuture().get(5, TimeUnit.SECONDS);
         assertThat(ScriptRunner.str(reply, 0)).isEqualTo("ok");

@@ -35,8 +35,9 @@
 -- ARGV[7] idempotency record TTL, seconds
 -- ARGV[8] job record TTL, seconds
 -- ARGV[9] rate-limit window, millis
--- ARGV[10] tier used when the key's/account's tier is not in the table
--- ARGV[11..] tier table: name, requests per window, images per window (repeated)
+-- ARGV[10] ledger length kept: XADD MAXLEN ~ this many entries (0 = never trimmed)
+-- ARGV[11] tier used when the key's/account's tier is not in the table
+-- ARGV[12..] tier table: name, requests per window, images per window (repeated)
 --
 -- Returns {outcome, job_id, retry_after_ms,
 --          req_limit, req_remaining, req_reset_ms, img_limit, img_remaining, img_reset_ms,
@@ -62,7 +63,7 @@ end
 local plan = acct[1]
 local balance = tonumber(acct[3] or '0')
 
-local tier, req_limit, img_limit = resolve_tier(key[2], acct[2], 10)
+local tier, req_limit, img_limit = resolve_tier(key[2], acct[2], 11)
 
 -- Sliding log: one member per admitted request (or image), scored by admission time.
 local cutoff_s = int_s(now - window)
@@ -173,10 +174,14 @@ redis.call('HSET', KEYS[5],
   'images_produced', '0', 'created_ms', now_s, 'updated_ms', now_s)
 redis.call('EXPIRE', KEYS[5], ARGV[8])
 
-redis.call('XADD', KEYS[6], '*', 'type', 'reserve', 'job', job_id,
-  'key', string.match(KEYS[2], ':key:(.*)$'),
+local reserve = {'type', 'reserve', 'job', job_id, 'key', string.match(KEYS[2], ':key:(.*)$'),
   'amount_micros', cost_s, 'balance_delta_micros', neg_cost_s, 'reserved_delta_micros', cost_s,
-  'balance_after_micros', int_s(balance), 'ts_ms', now_s)
+  'balance_after_micros', int_s(balance), 'ts_ms', now_s}
+if ARGV[10] == '0' then
+  redis.call('XADD', KEYS[6], '*', unpack(reserve))
+else
+  redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[10], '*', unpack(reserve))
+end
 
 if KEYS[8] then
   redis.call('ZADD', KEYS[8], now_s, job_id)

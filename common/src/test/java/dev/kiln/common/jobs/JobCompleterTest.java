@@ -93,7 +93,7 @@ class JobCompleterTest {
             keys[7] = RedisKeys.enqueuePending(account);
         }
         List<Object> reply = scripts.run(KilnScripts.SUBMIT, keys, jobId, Integer.toString(n), Long.toString(PRICE),
-                JobJson.toJson(spec), "sd-1.5", "", "86400", "3600", "60000", "t", "t", "1000", "1000")
+                JobJson.toJson(spec), "sd-1.5", "", "86400", "3600", "60000", "0", "t", "t", "1000", "1000")
                 .toCompletableFuture().get(5, TimeUnit.SECONDS);
         assertThat(ScriptRunner.str(reply, 0)).isEqualTo("ok");
         return jobId;

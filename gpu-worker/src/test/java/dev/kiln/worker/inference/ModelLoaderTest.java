@@ -19,7 +19,9 @@ class ModelLoaderTest {
                 .withMapping(WorkerConfig.class)
                 // Quarkus's own duration syntax ("50ms", "5s"), as the application reads it.
                 .withConverter(Duration.class, 200, new DurationConverter())
-                .withDefaultValues(Map.of("kiln.worker.intra-op-threads", "1"))
+                .withDefaultValues(Map.of("kiln.worker.intra-op-threads", "1",
+                        // Required settings the loader does not read.
+                        "kiln.worker.s3.access-key", "unused", "kiln.worker.s3.secret-key", "unused"))
                 .withDefaultValues(properties)
                 .build();
         return new ModelLoader(config.getConfigMapping(WorkerConfig.class));

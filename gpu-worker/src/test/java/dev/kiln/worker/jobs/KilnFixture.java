@@ -147,7 +147,7 @@ public final class KilnFixture implements AutoCloseable {
                 RedisKeys.rateLimit(account, "req", "kh"), RedisKeys.rateLimit(account, "img", "kh"),
                 RedisKeys.job(account, jobId), RedisKeys.ledger(account), RedisKeys.idempotency(account, "none")};
         List<Object> reply = scripts.run(KilnScripts.SUBMIT, keys, jobId, Integer.toString(spec.n()),
-                Long.toString(PRICE_MICROS), JobJson.toJson(spec), spec.model(), "", "86400", "3600", "60000",
+                Long.toString(PRICE_MICROS), JobJson.toJson(spec), spec.model(), "", "86400", "3600", "60000", "0",
                 "t", "t", "100000", "100000").toCompletableFuture().get(5, TimeUnit.SECONDS);
         if (!"ok".equals(ScriptRunner.str(reply, 0))) {
             throw new IllegalStateException("submit refused: " + reply);

@@ -125,8 +125,8 @@ public final class ChaosRun {
                         "kiln.api.models.\"sd-1.5\".price-micros-per-image", Long.toString(PRICE_MICROS),
                         // Jobs orphaned by the API kill (admitted, never acknowledged by Kafka) are failed and
                         // refunded after this, instead of the 2 min default, to keep the run short.
-                        "kiln.api.reconcile.interval-millis", "5000",
-                        "kiln.api.reconcile.min-age-millis", "30000"))
+                        "kiln.api.reconcile.interval", "5s",
+                        "kiln.api.reconcile.min-age", "30s"))
                 .withWorkerSettings(Map.of(
                         // A SIGKILLed worker's partitions move on after this, not Kafka's 45 s.
                         "mp.messaging.incoming.jobs-in.session.timeout.ms", "10000",
