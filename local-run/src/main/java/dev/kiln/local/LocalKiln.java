@@ -26,7 +26,7 @@ import java.util.stream.Stream;
 
 /**
  * Kiln running on this machine: the dev stack (Kafka, Redis, S3 as child processes), the API and any number of
- * workers, each a separate JVM launched from its built {@code quarkus-app}. Used by {@link KilnLocal} and by the
+ * workers, each a separate JVM launched from its built {@code quarkus-app}. Used by {@link RunKiln} and by the
  * end-to-end tests, so the tests exercise exactly what a developer runs.
  *
  * <p>Every process dies with this JVM (stdin lifeline, see docs/dev-stack.md); {@link #close()} stops them in

@@ -3,7 +3,7 @@ package dev.kiln.local;
 import java.net.URI;
 import java.nio.file.Path;
 
-/** The copy-paste examples {@link KilnLocal} prints, for curl, the Python OpenAI SDK and openai-java. */
+/** The copy-paste examples {@link RunKiln} prints, for curl, the Python OpenAI SDK and openai-java. */
 final class Snippets {
 
     private Snippets() {

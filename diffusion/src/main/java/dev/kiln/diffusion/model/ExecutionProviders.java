@@ -8,6 +8,9 @@ import ai.onnxruntime.providers.OrtCUDAProviderOptions;
 
 import java.util.EnumSet;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Builds session options for the configured device and decides, once, which provider the
@@ -18,6 +21,8 @@ import java.util.function.Supplier;
 public final class ExecutionProviders {
 
     private static final System.Logger LOG = System.getLogger(ExecutionProviders.class.getName());
+    /** The dynamic loader's "libX.so.N: cannot open shared object file". */
+    private static final Pattern MISSING_LIBRARY = Pattern.compile("(lib[\\w.+-]+\\.so[.\\d]*): cannot open shared object");
 
     /** The provider chosen and the factory of session options that use it. */
     public record Selection(String provider, Supplier<OrtSession.SessionOptions> sessionOptions) {
@@ -40,7 +45,7 @@ public final class ExecutionProviders {
                 try (OrtSession.SessionOptions probe = cudaOptions(config)) {
                     // Options are built per session below; this only checks CUDA can initialise.
                 } catch (OrtException | RuntimeException | UnsatisfiedLinkError e) {
-                    problem = "CUDA provider failed to initialise on device " + config.cudaDeviceId() + ": " + e;
+                    problem = cudaInitProblem(config.cudaDeviceId(), e.toString());
                 }
             }
             if (problem == null) {
@@ -60,6 +65,19 @@ public final class ExecutionProviders {
         LOG.log(System.Logger.Level.INFO, "ONNX Runtime execution provider: CPU (intra-op threads "
                 + (config.intraOpThreads() == 0 ? "auto" : config.intraOpThreads()) + ")");
         return new Selection("CPU", () -> unchecked(() -> cpuOptions(config)));
+    }
+
+    /**
+     * What to tell an operator when the CUDA provider cannot start. The usual cause is a shared library the
+     * provider links and the host lacks (ONNX Runtime's GPU build links CUDA 12 and cuDNN 9; a host with only
+     * CUDA 13 cannot load it), which the loader's message names: it is repeated up front.
+     */
+    static String cudaInitProblem(int deviceId, String error) {
+        Matcher missing = MISSING_LIBRARY.matcher(error);
+        String libraries = missing.results().map(m -> m.group(1)).distinct().collect(Collectors.joining(", "));
+        String cause = libraries.isEmpty() ? "" : "missing shared library " + libraries + " (ONNX Runtime's GPU "
+                + "build needs CUDA 12 and cuDNN 9 on the library path; CUDA 13 alone cannot load it); ";
+        return "CUDA provider failed to initialise on device " + deviceId + ": " + cause + error;
     }
 
     private static OrtSession.SessionOptions cpuOptions(ExecutionConfig config) throws OrtException {

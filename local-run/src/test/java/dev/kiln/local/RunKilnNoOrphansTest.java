@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * shutdown hook runs) every process it started — Kafka, Redis, S3, API, worker — still exits.
  */
 @Order(100)
-class KilnLocalNoOrphansTest {
+class RunKilnNoOrphansTest {
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(300);
     private static final Duration EXIT_TIMEOUT = Duration.ofSeconds(90);
@@ -37,7 +37,7 @@ class KilnLocalNoOrphansTest {
                 "-Dkiln.repo.dir=" + LocalKilnOptions.locateRepoDir(),
                 "-Dkiln.local.work-dir=" + workDir,
                 "-Dkiln.local.api-port=0", "-Dkiln.local.worker-port=0",
-                KilnLocal.class.getName());
+                RunKiln.class.getName());
         Process launcher = new ProcessBuilder(command).redirectErrorStream(true).start();
         AtomicBoolean running = new AtomicBoolean();
         StringBuilder output = new StringBuilder();

@@ -26,12 +26,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * (logs and settings, default {@code local-run/target/kiln-local}); {@code kiln.local.top-up-micros}
  * (100000000 = $100).
  */
-public final class KilnLocal {
+public final class RunKiln {
 
     private static final String ACCOUNT_ID = "local";
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private KilnLocal() {
+    private RunKiln() {
     }
 
     public static void main(String[] args) throws InterruptedException, IOException {
