@@ -55,8 +55,8 @@ app.kubernetes.io/component: gpu-worker
 
 {{/*
 Jobs one worker drains within the target queue time when it runs full; KEDA adds a replica per
-lagThreshold of lag. A full worker completes maxRows / (rowsPerImage * meanImagesPerJob) jobs every
-meanSteps UNet calls of stepMillis each (step-level batching: every call steps every running job once).
+lagThreshold of lag. With a backlog, every UNet call (stepMillis) steps maxRows rows once, and a job
+needs rowsPerImage * meanImagesPerJob rows for meanSteps calls (step-level batching, docs/batching.md).
   lagThreshold = max(1, maxRows * targetQueueSeconds * 1000 / (rowsPerImage * meanImagesPerJob * meanSteps * stepMillis))
 */}}
 {{- define "kiln.worker.lagThreshold" -}}
@@ -87,12 +87,13 @@ longest job), then the last results are stored, settled and committed.
 {{- add (include "kiln.worker.shutdownGraceSeconds" . | int) 10 -}}
 {{- end -}}
 
-{{/* Guard rails that would otherwise only show up as idle GPUs or stuck rollouts. */}}
+{{/* Guard rails for what would otherwise only show up as idle GPUs, stuck rollouts or silently ignored values. */}}
 {{- define "kiln.validate" -}}
-{{- range $old, $new := dict "maxBatchImages" "worker.batching.maxRows" "maxWaitMillis" "nothing (step-level batching never holds a job)" -}}
-{{- if hasKey $.Values.worker.batching $old -}}
-{{- fail (printf "worker.batching.%s was removed with the static batcher: use %s (docs/operations.md)" $old $new) -}}
+{{- if hasKey .Values.worker.batching "maxBatchImages" -}}
+{{- fail "worker.batching.maxBatchImages was removed with the static batcher: set worker.batching.maxRows (UNet rows per call; an image with guidance is 2 rows)" -}}
 {{- end -}}
+{{- if hasKey .Values.worker.batching "maxWaitMillis" -}}
+{{- fail "worker.batching.maxWaitMillis was removed with the static batcher: step-level batching never holds a job; delete it" -}}
 {{- end -}}
 {{- if hasKey .Values.worker "longestBatchSeconds" -}}
 {{- fail "worker.longestBatchSeconds was replaced by worker.longestJobSeconds (the slowest job on a full worker)" -}}
