@@ -54,26 +54,56 @@ app.kubernetes.io/component: gpu-worker
 {{- define "kiln.worker.configName" -}}{{ include "kiln.worker.fullname" . }}-config{{- end -}}
 
 {{/*
-Jobs one worker drains within the target queue time; KEDA adds a replica per lagThreshold of lag.
-  lagThreshold = max(1, maxBatchImages * targetQueueSeconds / (meanImagesPerJob * batchSeconds))
+Jobs one worker drains within the target queue time when it runs full; KEDA adds a replica per
+lagThreshold of lag. With a backlog, every UNet call (stepMillis) steps maxRows rows once, and a job
+needs rowsPerImage * meanImagesPerJob rows for meanSteps calls (step-level batching, docs/batching.md).
+  lagThreshold = max(1, maxRows * targetQueueSeconds * 1000 / (rowsPerImage * meanImagesPerJob * meanSteps * stepMillis))
 */}}
 {{- define "kiln.worker.lagThreshold" -}}
 {{- $a := .Values.worker.autoscaling -}}
-{{- if or (le (int $a.meanImagesPerJob) 0) (le (int $a.batchSeconds) 0) -}}
-{{- fail "worker.autoscaling.meanImagesPerJob and worker.autoscaling.batchSeconds must be positive integers" -}}
+{{- range $name := list "targetQueueSeconds" "stepMillis" "meanSteps" "meanImagesPerJob" "rowsPerImage" -}}
+{{- if le (int (index $a $name)) 0 -}}
+{{- fail (printf "worker.autoscaling.%s must be a positive integer" $name) -}}
 {{- end -}}
-{{- $t := div (mul (int .Values.worker.batching.maxBatchImages) (int $a.targetQueueSeconds)) (mul (int $a.meanImagesPerJob) (int $a.batchSeconds)) -}}
-{{- max 1 $t -}}
+{{- end -}}
+{{- $rowSeconds := mul (int .Values.worker.batching.maxRows) (int $a.targetQueueSeconds) 1000 -}}
+{{- $rowsPerJobStepMillis := mul (int $a.rowsPerImage) (int $a.meanImagesPerJob) (int $a.meanSteps) (int $a.stepMillis) -}}
+{{- max 1 (div $rowSeconds $rowsPerJobStepMillis) -}}
 {{- end -}}
 
-{{/* Seconds a stopping worker may take: the batch in hand, the batching wait, then store + commit. */}}
+{{/*
+Seconds the worker drains for at shutdown (kiln.worker.shutdown.grace): queued jobs are left for
+redelivery, the running ones finish (abandoned past 3/4 of the grace, so 3/4 of it must cover the
+longest job), then the last results are stored, settled and committed.
+  shutdownGraceSeconds = ceil(longestJobSeconds * 4 / 3) + shutdownMarginSeconds
+*/}}
+{{- define "kiln.worker.shutdownGraceSeconds" -}}
+{{- $longest := int .Values.worker.longestJobSeconds -}}
+{{- add (div (add (mul $longest 4) 2) 3) (int .Values.worker.shutdownMarginSeconds) -}}
+{{- end -}}
+
+{{/* Pod grace: the worker's drain, then Quarkus' own stop (quarkus.shutdown.timeout, 5 s) and the JVM exit. */}}
 {{- define "kiln.worker.terminationGraceSeconds" -}}
-{{- $waitSeconds := div (add (int .Values.worker.batching.maxWaitMillis) 999) 1000 -}}
-{{- add (int .Values.worker.longestBatchSeconds) $waitSeconds (int .Values.worker.shutdownMarginSeconds) -}}
+{{- add (include "kiln.worker.shutdownGraceSeconds" . | int) 10 -}}
 {{- end -}}
 
-{{/* Guard rails that would otherwise only show up as idle GPUs or stuck rollouts. */}}
+{{/* Guard rails for what would otherwise only show up as idle GPUs, stuck rollouts or silently ignored values. */}}
 {{- define "kiln.validate" -}}
+{{- if hasKey .Values.worker.batching "maxBatchImages" -}}
+{{- fail "worker.batching.maxBatchImages was removed with the static batcher: set worker.batching.maxRows (UNet rows per call; an image with guidance is 2 rows)" -}}
+{{- end -}}
+{{- if hasKey .Values.worker.batching "maxWaitMillis" -}}
+{{- fail "worker.batching.maxWaitMillis was removed with the static batcher: step-level batching never holds a job; delete it" -}}
+{{- end -}}
+{{- if hasKey .Values.worker "longestBatchSeconds" -}}
+{{- fail "worker.longestBatchSeconds was replaced by worker.longestJobSeconds (the slowest job on a full worker)" -}}
+{{- end -}}
+{{- if hasKey .Values.worker.autoscaling "batchSeconds" -}}
+{{- fail "worker.autoscaling.batchSeconds was replaced by worker.autoscaling.stepMillis and meanSteps (docs/operations.md)" -}}
+{{- end -}}
+{{- if lt (int .Values.worker.batching.maxRows) 1 -}}
+{{- fail "worker.batching.maxRows must be at least 1" -}}
+{{- end -}}
 {{- $partitions := int .Values.kafka.jobsTopicPartitions -}}
 {{- if .Values.worker.autoscaling.enabled -}}
 {{- if gt (int .Values.worker.autoscaling.maxReplicaCount) $partitions -}}

@@ -25,6 +25,7 @@ import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -206,15 +207,57 @@ class DeploymentManifestsTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("renderings")
-  void workerGracePeriodOutlastsTheLongestBatchAndTheBatchingWait(Rendering rendering) {
-    Deployment worker = rendering.deployment(WORKER);
-    long longestBatchSeconds = Long.parseLong(worker.getMetadata().getAnnotations().get("kiln.dev/longest-batch-seconds"));
-    String maxWait = new PodEnv(rendering, rendering.appContainer(WORKER)).value("KILN_WORKER_BATCHING_MAX_WAIT");
-    assertThat(maxWait).as("max wait is rendered in milliseconds").endsWith("ms");
-    long maxWaitMillis = Long.parseLong(maxWait.substring(0, maxWait.length() - 2));
-    long graceSeconds = worker.getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds();
+  void workerShutdownGraceLetsTheLongestJobFinishBeforeRunningJobsAreAbandoned(Rendering rendering) {
+    long longestJobMillis = 1000 * Long.parseLong(rendering.deployment(WORKER).getMetadata().getAnnotations()
+        .get("kiln.dev/longest-job-seconds"));
+    Duration shutdownGrace = duration(new PodEnv(rendering, rendering.appContainer(WORKER))
+        .value("KILN_WORKER_SHUTDOWN_GRACE"));
 
-    assertThat(graceSeconds * 1000).isGreaterThan(longestBatchSeconds * 1000 + maxWaitMillis);
+    // The worker abandons its running jobs (for redelivery) once 3/4 of the grace has passed.
+    assertThat(shutdownGrace.toMillis() * 3 / 4).as("%s: 3/4 of the worker's shutdown grace", rendering)
+        .isGreaterThanOrEqualTo(longestJobMillis);
+    assertThat(shutdownGrace.toMillis()).as("%s: time left to store, settle and commit", rendering)
+        .isGreaterThan(longestJobMillis);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("renderings")
+  void workerPodGraceOutlastsTheWorkerDrainAndTheQuarkusStop(Rendering rendering) {
+    Duration shutdownGrace = duration(new PodEnv(rendering, rendering.appContainer(WORKER))
+        .value("KILN_WORKER_SHUTDOWN_GRACE"));
+    Duration quarkusStop = duration(AppConfig.value(AppConfig.require(App.WORKER), "quarkus.shutdown.timeout")
+        .orElseThrow(() -> new AssertionError("gpu-worker application.properties has no quarkus.shutdown.timeout")));
+    long podGraceSeconds = rendering.deployment(WORKER).getSpec().getTemplate().getSpec()
+        .getTerminationGracePeriodSeconds();
+
+    assertThat(Duration.ofSeconds(podGraceSeconds)).as("%s: terminationGracePeriodSeconds before SIGKILL", rendering)
+        .isGreaterThan(shutdownGrace.plus(quarkusStop));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("renderings")
+  void workerSetsNoneOfTheStaticBatcherPropertiesItIgnores(Rendering rendering) {
+    PodEnv env = new PodEnv(rendering, rendering.appContainer(WORKER));
+
+    assertThat(env.get("KILN_WORKER_BATCHING_MAX_BATCH_IMAGES")).as("%s: use max-rows", rendering).isEmpty();
+    assertThat(env.get("KILN_WORKER_BATCHING_MAX_WAIT")).as("%s: step-level batching never holds", rendering)
+        .isEmpty();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("renderings")
+  void workerBatchingSettingsAreRenderedInFormsTheWorkerParses(Rendering rendering) {
+    PodEnv env = new PodEnv(rendering, rendering.appContainer(WORKER));
+
+    assertThat(Integer.parseInt(env.value("KILN_WORKER_BATCHING_MAX_ROWS"))).as("%s: max rows", rendering)
+        .isPositive();
+    assertThat(env.value("KILN_WORKER_BATCHING_ROW_BUCKETS").split(",")).as("%s: row buckets", rendering)
+        .isNotEmpty().allSatisfy(bucket -> assertThat(Integer.parseInt(bucket)).isPositive());
+    assertThat(Integer.parseInt(env.value("KILN_WORKER_BATCHING_MAX_QUEUED_JOBS"))).isPositive();
+    assertThat(Long.parseLong(env.value("KILN_WORKER_BATCHING_PROMPT_CACHE_BYTES")))
+        .as("%s: prompt cache bytes as a plain integer (not 6.7e+07)", rendering).isNotNegative();
+    assertThat(duration(env.value("KILN_WORKER_BATCHING_DEADLINE_MARGIN"))).isPositive();
+    assertThat(duration(env.value("KILN_WORKER_BATCHING_INITIAL_STEP_ESTIMATE"))).isPositive();
   }
 
   @ParameterizedTest(name = "{0}")
@@ -299,13 +342,17 @@ class DeploymentManifestsTest {
       return;
     }
     Map<String, String> inputs = rendering.scaledObjects().get(0).metadata().getAnnotations();
-    long maxBatchImages = Long.parseLong(new PodEnv(rendering, rendering.appContainer(WORKER))
-        .value("KILN_WORKER_BATCHING_MAX_BATCH_IMAGES"));
+    long maxRows = Long.parseLong(new PodEnv(rendering, rendering.appContainer(WORKER))
+        .value("KILN_WORKER_BATCHING_MAX_ROWS"));
     long targetQueueSeconds = Long.parseLong(inputs.get("kiln.dev/target-queue-seconds"));
-    long batchSeconds = Long.parseLong(inputs.get("kiln.dev/batch-seconds"));
+    long stepMillis = Long.parseLong(inputs.get("kiln.dev/step-millis"));
+    long meanSteps = Long.parseLong(inputs.get("kiln.dev/mean-steps"));
     long meanImagesPerJob = Long.parseLong(inputs.get("kiln.dev/mean-images-per-job"));
+    long rowsPerImage = Long.parseLong(inputs.get("kiln.dev/rows-per-image"));
 
-    long expected = Math.max(1, maxBatchImages * targetQueueSeconds / (meanImagesPerJob * batchSeconds));
+    // A full worker steps maxRows rows per call; a job needs rowsPerImage x n rows for meanSteps calls.
+    long rowStepsPerJob = rowsPerImage * meanImagesPerJob * meanSteps;
+    long expected = Math.max(1, maxRows * targetQueueSeconds * 1000 / (rowStepsPerJob * stepMillis));
     assertThat(Long.parseLong(onlyKafkaTrigger(rendering).metadata().lagThreshold())).isEqualTo(expected);
   }
 
@@ -348,6 +395,15 @@ class DeploymentManifestsTest {
   }
 
   // ---- helpers ----------------------------------------------------------------------------
+
+  /** A Quarkus duration as the manifests write it: whole seconds ({@code 150s}) or milliseconds ({@code 200ms}). */
+  private static Duration duration(String value) {
+    if (value.endsWith("ms")) {
+      return Duration.ofMillis(Long.parseLong(value.substring(0, value.length() - 2)));
+    }
+    assertThat(value).as("duration %s in ms or s", value).endsWith("s");
+    return Duration.ofSeconds(Long.parseLong(value.substring(0, value.length() - 1)));
+  }
 
   private static ScaledObject.Trigger onlyKafkaTrigger(Rendering rendering) {
     assertThat(rendering.scaledObjects()).as("%s: one ScaledObject", rendering).hasSize(1);

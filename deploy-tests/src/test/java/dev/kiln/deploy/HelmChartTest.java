@@ -12,6 +12,8 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Chart behaviour that only exists in helm/kiln: lint, guard rails, value switches. */
 class HelmChartTest {
@@ -66,10 +68,28 @@ class HelmChartTest {
     assertThat(worker.getSpec().getTemplate().getSpec().getInitContainers()).isNullOrEmpty();
   }
 
+  @ParameterizedTest
+  @CsvSource({
+      "worker.batching.maxBatchImages, worker.batching.maxRows",
+      "worker.batching.maxWaitMillis, never holds a job",
+      "worker.longestBatchSeconds, worker.longestJobSeconds",
+      "worker.autoscaling.batchSeconds, worker.autoscaling.stepMillis"})
+  void refusesValuesOfTheFormerStaticBatcherNamingTheirReplacement(String removed, String replacement) {
+    assertThatThrownBy(() -> helm.template(null, Map.of(removed, "8")))
+        .hasMessageContaining(removed)
+        .hasMessageContaining(replacement);
+  }
+
+  @Test
+  void refusesANonPositiveLagThresholdInput() {
+    assertThatThrownBy(() -> helm.template(RepoPaths.gpuAutoscalingValues(), Map.of("worker.autoscaling.stepMillis", "0")))
+        .hasMessageContaining("worker.autoscaling.stepMillis must be a positive integer");
+  }
+
   @Test
   void changingWorkerConfigRollsTheWorkerPods() {
     String before = podConfigChecksum(helm.template(null, Map.of()));
-    String after = podConfigChecksum(helm.template(null, Map.of("worker.batching.maxBatchImages", "4")));
+    String after = podConfigChecksum(helm.template(null, Map.of("worker.batching.maxRows", "32")));
 
     assertThat(after).isNotEqualTo(before);
   }

@@ -86,9 +86,9 @@ public final class E2eKiln implements AutoCloseable {
                         "kiln.api.models.\"sd-1.5\".price-micros-per-image", Long.toString(PRICE_MICROS),
                         "kiln.api.wait.default-seconds", "120"))
                 .withWorkerSettings(Map.of(
-                        // Wide enough that jobs fetched in one poll but handed over one by one still meet in a batch.
-                        "kiln.worker.batching.max-wait", "300ms",
-                        "kiln.worker.batching.max-batch-images", "8",
+                        // 8 guided images per UNet call: jobs that arrive while others run join them at the next
+                        // step boundary (no hold time any more), and CPU calls of the tiny model stay small.
+                        "kiln.worker.batching.max-rows", "16",
                         // A SIGKILLed worker's partitions move to the restarted one after this, not Kafka's 45 s.
                         "mp.messaging.incoming.jobs-in.session.timeout.ms", "10000",
                         "kiln.worker.warmup.size-pixels", "32",

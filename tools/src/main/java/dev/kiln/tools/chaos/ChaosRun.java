@@ -130,8 +130,8 @@ public final class ChaosRun {
                 .withWorkerSettings(Map.of(
                         // A SIGKILLed worker's partitions move on after this, not Kafka's 45 s.
                         "mp.messaging.incoming.jobs-in.session.timeout.ms", "10000",
-                        "kiln.worker.batching.max-wait", "200ms",
-                        "kiln.worker.batching.max-batch-images", "8",
+                        // 8 guided images per UNet call, as before step-level batching; CPU calls stay small.
+                        "kiln.worker.batching.max-rows", "16",
                         "kiln.worker.warmup.size-pixels", "32",
                         "kiln.worker.warmup.steps", "1",
                         "kiln.worker.shutdown.grace", "10s",
