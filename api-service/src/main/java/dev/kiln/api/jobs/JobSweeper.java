@@ -27,7 +27,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Settles every job nobody settled by its deadline plus {@code kiln.api.sweeper.grace-millis} (the
+ * Settles every job nobody settled by its deadline plus {@code kiln.api.sweeper.grace} (the
  * longest a batch started just before the deadline may still run): the worker died after
  * mark-running, a settle was lost in a Redis failover, or the Kafka record vanished (retention, a lost
  * partition). Such a job is expired and fully refunded through settle.lua, which settles a job exactly

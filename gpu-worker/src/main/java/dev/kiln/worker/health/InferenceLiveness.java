@@ -10,7 +10,7 @@ import org.eclipse.microprofile.health.Liveness;
 
 /**
  * Dead when a restart is the cure: the model failed to load, the inference loop died or stalled
- * (no heartbeat for {@code kiln.worker.liveness.stall-millis} while jobs wait), or a job's outcome
+ * (no heartbeat for {@code kiln.worker.liveness.stall} while jobs wait), or a job's outcome
  * could not be recorded (its record stays unacknowledged until the consumer restarts).
  */
 @Liveness
