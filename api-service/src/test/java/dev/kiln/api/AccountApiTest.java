@@ -45,7 +45,7 @@ class AccountApiTest {
     @Test
     void usageCountsOnlyThisKeysJobsImagesAndSpend() throws Exception {
         Kiln.Account a = Kiln.account("payg", "free", 100_000);
-        Kiln.Account otherKey = new Kiln.Account(a.id(), given().header("Authorization", Kiln.ADMIN)
+        Kiln.Account otherKey = new Kiln.Account(a.id(), Kiln.admin()
                 .contentType(ContentType.JSON).body("{}").post("/admin/v1/accounts/" + a.id() + "/keys")
                 .then().statusCode(201).extract().path("key"));
         completed(a, 2);
