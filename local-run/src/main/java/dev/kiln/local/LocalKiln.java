@@ -34,6 +34,9 @@ import java.util.stream.Stream;
  */
 public final class LocalKiln implements AutoCloseable {
 
+    /** The API's default model id ({@code kiln.api.default-model}), which the local run serves and prices. */
+    public static final String MODEL_ID = "runwayml/stable-diffusion-v1-5-img2img";
+
     /** Beyond the worker's own shutdown bound (quarkus.shutdown.timeout, 60 s): only then TERM, then KILL. */
     private static final Duration WORKER_STOP_GRACE = Duration.ofSeconds(70);
     private static final Duration API_STOP_GRACE = Duration.ofSeconds(40);

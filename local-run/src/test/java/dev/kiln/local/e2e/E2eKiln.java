@@ -47,7 +47,10 @@ import java.util.regex.Pattern;
  */
 public final class E2eKiln implements AutoCloseable {
 
-    /** Price of one sd-1.5 image in this suite, so that every charge and refund is visible in the wallet. */
+    /**
+     * Price of one image of the served model ({@link LocalKiln#MODEL_ID}, also reached through its aliases) in this
+     * suite, so that every charge and refund is visible in the wallet.
+     */
     public static final long PRICE_MICROS = 1_000;
     /** Gross top-up of each test account; the admin API keeps its fee. */
     public static final long TOP_UP_MICROS = 1_000_000;
@@ -83,7 +86,7 @@ public final class E2eKiln implements AutoCloseable {
                         "e2e-admin-" + UUID.randomUUID(), "e2e-pepper-" + UUID.randomUUID())
                 .withPorts(0, 0)
                 .withApiSettings(Map.of(
-                        "kiln.api.models.\"sd-1.5\".price-micros-per-image", Long.toString(PRICE_MICROS),
+                        "kiln.api.models.\"" + LocalKiln.MODEL_ID + "\".price-micros-per-image", Long.toString(PRICE_MICROS),
                         "kiln.api.wait.default-seconds", "120"))
                 .withWorkerSettings(Map.of(
                         // 8 guided images per UNet call: jobs that arrive while others run join them at the next

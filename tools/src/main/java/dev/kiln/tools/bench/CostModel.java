@@ -21,7 +21,7 @@ public record CostModel(TreeMap<Double, Double> unetMs, TreeMap<Double, Double> 
                         TreeMap<Double, Double> vaeDecodeMs, TreeMap<Double, Double> vaeEncodeMs) {
 
     /**
-     * NVIDIA H200, PyTorch 2.11 + diffusers, fp16, SD 1.5's UNet, 64x64 latents, median of 10 (issue 16).
+     * NVIDIA H200, PyTorch 2.11 + diffusers, fp16, SD 1.5's UNet, 64x64 latents, median of 10 (docs/batching.md).
      * The VAE encoder was not measured: it is taken as costly as the decoder (an upper bound; both policies pay
      * it alike).
      */

@@ -27,7 +27,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The chaos command (issue 14): on the local system (dev stack, API, two workers, a priced model), submits
+ * The chaos command: on the local system (dev stack, API, two workers, a priced model), submits
  * async jobs from several accounts while it injects each {@link Fault} in turn, waits (bounded) until every
  * job has ended, then audits jobs and money ({@link ChaosAudit}) and prints one row per fault. Exits 1 on
  * any lost job, double charge or µ$ of drift.
@@ -122,7 +122,7 @@ public final class ChaosRun {
                 .withPorts(0, 0)
                 .withS3ThroughLink()
                 .withApiSettings(Map.of(
-                        "kiln.api.models.\"sd-1.5\".price-micros-per-image", Long.toString(PRICE_MICROS),
+                        "kiln.api.models.\"" + LocalKiln.MODEL_ID + "\".price-micros-per-image", Long.toString(PRICE_MICROS),
                         // Jobs orphaned by the API kill (admitted, never acknowledged by Kafka) are failed and
                         // refunded after this, instead of the 2 min default, to keep the run short.
                         "kiln.api.reconcile.interval", "5s",
