@@ -231,7 +231,12 @@ public class LedgerMirror {
         long deadline = System.nanoTime() + config.sendTimeout().toNanos();
         try {
             for (StreamMessage<String, String> m : batch) {
-                sends.add(producer.send(LedgerRecord.fromStreamEntry(account, m.getId(), m.getBody())));
+                Future<RecordMetadata> send = producer.send(LedgerRecord.fromStreamEntry(account, m.getId(), m.getBody()));
+                sends.add(send);
+                if (failedAlready(send)) {
+                    // No broker metadata within max.block.ms: every further record would wait as long again.
+                    break;
+                }
             }
         } catch (RuntimeException e) {
             // The producer refused a record before sending it (no broker metadata within its bound).
@@ -251,6 +256,18 @@ public class LedgerMirror {
         }
         mirrored.increment(acknowledged);
         return acknowledged;
+    }
+
+    private static boolean failedAlready(Future<RecordMetadata> send) {
+        if (!send.isDone()) {
+            return false;
+        }
+        try {
+            send.get();
+            return false;
+        } catch (Exception e) {
+            return true;
+        }
     }
 
     private void reportGap(String account, String cursor, String firstId, Progress progress) {
