@@ -76,6 +76,9 @@ public interface ApiConfig {
     /** Sweeper of jobs left unsettled past their deadline ({@code kiln.api.sweeper.*}). */
     Sweeper sweeper();
 
+    /** Copy of every account's ledger to Kafka ({@code kiln.api.ledger-mirror.*}). */
+    LedgerMirror ledgerMirror();
+
     /**
      * Fee kept at top-up, in basis points of the gross amount (500 = 5 %), rounded up to a whole micro.
      * Must be 0–10000; anything else stops the service at start-up.
@@ -319,6 +322,39 @@ public interface ApiConfig {
         /** Largest page a caller may ask for with {@code limit}. */
         @WithDefault("1000")
         int maxPageSize();
+    }
+
+    interface LedgerMirror {
+        /**
+         * Runs the mirror at all. Instances take turns through a Redis lock, so one mirrors at a time.
+         * Off, ledger entries trimmed from Redis exist nowhere else.
+         */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * Period between passes on each instance (only the lock holder mirrors). A pass mirrors every
+         * account up to its newest entry, so an entry waits about this long; it is lost to the mirror only
+         * if {@code kiln.api.ledger.max-entries} newer entries of its account are appended before then.
+         */
+        @WithDefault("10s")
+        Duration interval();
+
+        /** Entries read from one account's stream, published and acknowledged together. */
+        @WithDefault("500")
+        int batchSize();
+
+        /** Topic the entries go to (key = account id, value = LedgerRecord JSON). */
+        @WithDefault("kiln.ledger.v1")
+        String topic();
+
+        /** Bound on waiting for Kafka to acknowledge one batch; past it the pass stops and the cursor stays. */
+        @WithDefault("15s")
+        Duration sendTimeout();
+
+        /** TTL of the mirror's lock: longer than a batch takes, so a dead holder frees it within this. */
+        @WithDefault("2m")
+        Duration lockTtl();
     }
 
     interface Sweeper {

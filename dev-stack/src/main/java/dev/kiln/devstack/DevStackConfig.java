@@ -137,6 +137,7 @@ public record DevStackConfig(
         Map<String, Integer> topics = new LinkedHashMap<>();
         topics.put("kiln.jobs.v1", 8);
         topics.put("kiln.jobs.dlq.v1", 1);
+        topics.put("kiln.ledger.v1", 4);
         return Collections.unmodifiableMap(topics);
     }
 }

@@ -9,9 +9,10 @@ import org.junit.jupiter.api.Test;
 class DevStackConfigTest {
 
     @Test
-    void defaultsCreateJobsTopicWith8PartitionsAndDeadLetterTopicWith1() {
+    void defaultsCreateJobsTopicWith8PartitionsDeadLetterTopicWith1AndLedgerTopicWith4() {
         assertThat(DevStackConfig.defaults().topicPartitions())
-                .containsExactly(Map.entry("kiln.jobs.v1", 8), Map.entry("kiln.jobs.dlq.v1", 1));
+                .containsExactly(Map.entry("kiln.jobs.v1", 8), Map.entry("kiln.jobs.dlq.v1", 1),
+                        Map.entry("kiln.ledger.v1", 4));
     }
 
     @Test

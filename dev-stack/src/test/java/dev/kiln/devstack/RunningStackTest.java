@@ -91,10 +91,12 @@ class RunningStackTest {
         Properties properties = new Properties();
         properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrapServers());
         try (Admin admin = Admin.create(properties)) {
-            Map<String, TopicDescription> topics = admin.describeTopics(List.of("kiln.jobs.v1", "kiln.jobs.dlq.v1"))
+            Map<String, TopicDescription> topics = admin.describeTopics(List.of("kiln.jobs.v1", "kiln.jobs.dlq.v1",
+                            "kiln.ledger.v1"))
                     .allTopicNames().get(30, TimeUnit.SECONDS);
             assertThat(topics.get("kiln.jobs.v1").partitions()).hasSize(8);
             assertThat(topics.get("kiln.jobs.dlq.v1").partitions()).hasSize(1);
+            assertThat(topics.get("kiln.ledger.v1").partitions()).hasSize(4);
         }
     }
 

@@ -13,15 +13,16 @@ import java.util.concurrent.TimeUnit;
 /**
  * A Redis lock with a TTL ({@code SET NX PX}) so that one API instance sweeps at a time. The lock only
  * saves duplicate work: every settlement the sweeper makes goes through settle.lua, which settles a job
- * once however many instances try. A holder that dies frees it when the TTL passes.
+ * once however many instances try, and the ledger mirror is at-least-once anyway. A holder that dies
+ * frees it when the TTL passes.
  */
-final class SweepLock {
+public final class SweepLock {
     private final String key;
     private final String token = UUID.randomUUID().toString();
     private final long ttlMillis;
     private final long callTimeoutMillis;
 
-    SweepLock(String key, long ttlMillis, long callTimeoutMillis) {
+    public SweepLock(String key, long ttlMillis, long callTimeoutMillis) {
         this.key = key;
         this.ttlMillis = ttlMillis;
         this.callTimeoutMillis = callTimeoutMillis;
@@ -32,7 +33,7 @@ final class SweepLock {
     }
 
     /** True when this instance now holds the lock (taken fresh, or still its own from an earlier run). */
-    boolean tryAcquire(RedisAsyncCommands<String, String> redis) throws Exception {
+    public boolean tryAcquire(RedisAsyncCommands<String, String> redis) throws Exception {
         if ("OK".equals(get(redis.set(key, token, SetArgs.Builder.nx().px(ttlMillis))))) {
             return true;
         }
@@ -40,7 +41,7 @@ final class SweepLock {
     }
 
     /** Frees the lock if this instance still holds it, so any instance may take the next sweep. */
-    void release(ScriptRunner scripts) throws Exception {
+    public void release(ScriptRunner scripts) throws Exception {
         get(scripts.run(KilnScripts.RELEASE_LOCK, new String[]{key}, token));
     }
 

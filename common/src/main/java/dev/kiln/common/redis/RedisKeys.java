@@ -76,6 +76,14 @@ public final class RedisKeys {
         return prefix(accountId) + "ledger";
     }
 
+    /**
+     * String: the id of the newest entry of {@link #ledger} that the API's ledger mirror has published to
+     * Kafka and seen acknowledged; absent until its first pass over the account.
+     */
+    public static String ledgerMirrored(String accountId) {
+        return prefix(accountId) + "ledger-mirrored";
+    }
+
     /** Hash {@code body}, {@code job}: an Idempotency-Key's first use (24 h TTL). */
     public static String idempotency(String accountId, String idempotencyKeySha256Hex) {
         return prefix(accountId) + "idem:" + idempotencyKeySha256Hex;
@@ -149,6 +157,9 @@ public final class RedisKeys {
 
     /** String holding the id of the API instance that sweeps right now (SET NX PX: a lock with a TTL). */
     public static final String SWEEPER_LOCK = "kiln:sweeper:lock";
+
+    /** String holding the id of the API instance that mirrors the ledgers right now (SET NX PX). */
+    public static final String LEDGER_MIRROR_LOCK = "kiln:ledger-mirror:lock";
 
     /** Set of the account's key hashes, so the admin API can list and revoke them. */
     public static String keyIndex(String accountId) {
