@@ -144,6 +144,15 @@ class OutagesTest {
         assertThat(Kiln.redis().keys("kiln:{a:" + a.id() + "}:idem:*")).as("a retry gets a fresh attempt").isEmpty();
     }
 
+    @Test
+    @Order(5)
+    void failedKafkaSendsLeaveTheApiLive() {
+        // After order 4 the broker is gone and a send has failed: a dependency's outage, not a dead process,
+        // so liveness must not have every API pod restarted (and its waiting clients cut off).
+        given().get("/q/health/live").then().statusCode(200);
+        given().get("/q/health/group/dependencies").then().statusCode(503);
+    }
+
     /**
      * Kills (SIGKILL) the stack's service process whose executable is named {@code executable} and whose
      * command line contains {@code argument}, and waits for its exit.
