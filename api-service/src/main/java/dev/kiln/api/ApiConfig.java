@@ -164,6 +164,13 @@ public interface ApiConfig {
         /** Synchronous callers waiting at once per instance; beyond it calls answer 503 before anything is charged. */
         @WithDefault("10000")
         int maxWaiters();
+
+        /**
+         * Period of the {@code : keep-alive} comment lines on a server-sent event stream ({@code stream: true},
+         * a job's event feed), so that proxies do not close a connection that is quiet while the job waits or runs.
+         */
+        @WithDefault("15s")
+        Duration streamHeartbeat();
     }
 
     interface Queue {

@@ -25,11 +25,15 @@ import dev.kiln.common.jobs.OutputFormat;
  * @param quality           OpenAI's quality as asked (echoed in the response)
  * @param fingerprint       SHA-256 hex over the canonical request: what de-duplication compares;
  *                          null when the request is not de-duplicated
+ * @param stream            answer with server-sent events (OpenAI's {@code stream: true})
+ * @param partialImages     previews the job publishes while it runs, 0..3 (OpenAI's {@code partial_images})
+ * @param edit              came to {@code /v1/images/edits} (its stream events are {@code image_edit.*})
  */
 public record ImageRequest(String model, String prompt, String negativePrompt, int n, int width, int height,
                            ResponseFormat responseFormat, String user, byte[] inputPng, double strength, int steps,
                            double guidanceScale, Long seed, String scheduler, OutputFormat outputFormat,
-                           Integer outputCompression, Quality quality, String fingerprint) {
+                           Integer outputCompression, Quality quality, String fingerprint,
+                           boolean stream, int partialImages, boolean edit) {
 
     public boolean isImg2Img() {
         return inputPng != null;

@@ -6,6 +6,7 @@ import dev.kiln.api.errors.ApiException;
 import dev.kiln.api.jobs.ResponseFormat;
 import dev.kiln.api.models.ModelCatalog;
 import dev.kiln.common.errors.ErrorCodes;
+import dev.kiln.common.jobs.JobSpec;
 import dev.kiln.common.jobs.OutputFormat;
 
 import java.nio.charset.StandardCharsets;
@@ -22,7 +23,8 @@ import java.util.regex.Pattern;
  * Validates the fields of both image endpoints into an {@link ImageRequest}, answering
  * OpenAI-shaped 400s that name the offending {@code param}. OpenAI's fields are mapped as
  * docs/api.md tabulates; {@code moderation}, {@code style} and {@code user} are accepted and have
- * no effect; other unknown fields are ignored.
+ * no effect; other unknown fields are ignored. {@code stream} changes only how the answer is sent, so it is
+ * not part of the fingerprint: a retry that streams where the first attempt did not is the same request.
  */
 public final class ImageRequestParser {
     /** OpenAI's sizes, accepted even above the maximum side: scaled down to the same aspect. */
@@ -47,7 +49,7 @@ public final class ImageRequestParser {
     /**
      * @param fields         the scalar fields
      * @param imageBytes     the uploaded image file (multipart), or null to read {@code image} as base64
-     * @param imageRequired  the edits endpoint requires an image
+     * @param imageRequired  the edits endpoint (which requires an image)
      * @param fingerprinted  compute {@link ImageRequest#fingerprint()} (only de-duplication needs it;
      *                       for img2img it hashes the whole image)
      */
@@ -99,6 +101,8 @@ public final class ImageRequestParser {
                     + String.join(", ", SchedulerNames.ALL) + ".");
         }
         String user = fields.text("user").orElse(null);
+        boolean stream = fields.flag("stream").orElse(false);
+        int partialImages = intField(fields, "partial_images", 0, 0, JobSpec.MAX_PARTIAL_IMAGES);
 
         byte[] raw = imageBytes;
         if (raw == null) {
@@ -111,12 +115,17 @@ public final class ImageRequestParser {
         InputImages.Decoded input = raw == null ? null : images.decode(raw, "image");
         int[] size = size(fields.text("size").orElse("512x512"), input);
 
-        String fingerprint = !fingerprinted ? null : fingerprint(model.model().id(), prompt, negative, n, size,
-                format.wire(), steps, guidance, input == null ? null : strength, seed, scheduler,
-                outputFormat.wire(), compression, raw);
+        // partial_images joins the fingerprint only when asked for, so that earlier requests keep their fingerprints.
+        String fingerprint = !fingerprinted ? null : partialImages == 0
+                ? fingerprint(model.model().id(), prompt, negative, n, size, format.wire(), steps, guidance,
+                        input == null ? null : strength, seed, scheduler, outputFormat.wire(), compression, raw)
+                : fingerprint(model.model().id(), prompt, negative, n, size, format.wire(), steps, guidance,
+                        input == null ? null : strength, seed, scheduler, outputFormat.wire(), compression, raw,
+                        "partial_images=" + partialImages);
         return new ImageRequest(model.model().id(), prompt, negative, n, size[0], size[1], format, user,
                 input == null ? null : input.png(), strength, steps, guidance, seed, scheduler, outputFormat,
-                outputFormat == OutputFormat.PNG ? null : compression, quality, fingerprint);
+                outputFormat == OutputFormat.PNG ? null : compression, quality, fingerprint, stream, partialImages,
+                imageRequired);
     }
 
     private OutputFormat outputFormat(RequestFields fields) {

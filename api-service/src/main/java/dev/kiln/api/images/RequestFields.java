@@ -3,6 +3,7 @@ package dev.kiln.api.images;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kiln.api.errors.ApiException;
 
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -14,11 +15,32 @@ public interface RequestFields {
     /** The field's text; empty when absent or JSON null; 400 naming the field when it is not a scalar. */
     Optional<String> text(String name);
 
+    /**
+     * A boolean field: JSON {@code true}/{@code false}, or the text {@code "true"}/{@code "false"} (forms send
+     * text); empty when absent or JSON null; 400 naming the field otherwise.
+     */
+    default Optional<Boolean> flag(String name) {
+        return text(name).map(v -> switch (v.trim().toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw ApiException.invalid(name, "'" + name + "' must be true or false.");
+        });
+    }
+
     static RequestFields of(JsonNode object) {
         return new RequestFields() {
             @Override
             public boolean has(String name) {
                 return object.has(name) && !object.get(name).isNull();
+            }
+
+            @Override
+            public Optional<Boolean> flag(String name) {
+                JsonNode v = object.get(name);
+                if (v != null && v.isBoolean()) {
+                    return Optional.of(v.booleanValue());
+                }
+                return RequestFields.super.flag(name);
             }
 
             @Override

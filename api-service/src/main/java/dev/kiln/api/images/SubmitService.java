@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Admission of an image job, start to answer: the submit script ({@link AdmissionScript}), the
@@ -53,10 +54,13 @@ public class SubmitService {
     private final Counter busy;
     private final JobWaiter waiter;
     private final KilnRedis redis;
+    private final ImageStreams streams;
 
     public SubmitService(ApiConfig config, QueueLagMonitor lag, AdmissionScript admission, JobHandOff handOff,
-                         ImageResponses responses, JobWaiter waiter, KilnRedis redis, MeterRegistry metrics) {
+                         ImageResponses responses, JobWaiter waiter, KilnRedis redis, ImageStreams streams,
+                         MeterRegistry metrics) {
         this.waiter = waiter;
+        this.streams = streams;
         this.redis = redis;
         this.config = config;
         this.lag = lag;
@@ -89,31 +93,66 @@ public class SubmitService {
             throw ApiException.unavailable(ErrorCodes.QUEUE_SATURATED, "The image queue is saturated; retry shortly.", 5);
         }
         // A caller who will wait needs a waiter slot; claimed before admission so that none is charged for
-        // a job it could not wait for.
-        boolean waits = !prefer.respondAsync();
+        // a job it could not wait for. A stream waits for its job whatever Prefer says.
+        boolean waits = !prefer.respondAsync() || request.stream();
         if (waits && !waiter.tryReserve()) {
             busy.increment();
             throw ApiException.unavailable(ErrorCodes.SERVER_BUSY,
                     "Too many synchronous calls are waiting; retry shortly or send 'Prefer: respond-async'.", 1);
         }
+        Runnable release = waits ? once(waiter::release) : () -> { };
         try {
-            CompletionStage<Response> answer = admit(key, submission(key.accountId(), request, priceMicros, prefer,
-                    deduplication, traceparent, requestId));
-            return waits ? answer.whenComplete((response, error) -> waiter.release()) : answer;
-        } catch (RuntimeException e) {
-            if (waits) {
-                waiter.release();
+            Submission submission = submission(key.accountId(), request, priceMicros, prefer, deduplication,
+                    traceparent, requestId);
+            if (request.stream()) {
+                // The stream holds the slot until it ends; a refusal before it starts gives it back here.
+                return streams.open(submission).thenCompose(pending -> {
+                    CompletionStage<Response> answer;
+                    try {
+                        answer = admit(key, submission, pending, release);
+                    } catch (RuntimeException e) {
+                        pending.abandon();
+                        throw e;
+                    }
+                    return answer.whenComplete((response, error) -> {
+                        if (error != null) {
+                            pending.abandon();
+                        }
+                    });
+                }).whenComplete((response, error) -> {
+                            if (error != null) {
+                                release.run();
+                            }
+                        });
             }
+            CompletionStage<Response> answer = admit(key, submission, null, release);
+            return waits ? answer.whenComplete((response, error) -> release.run()) : answer;
+        } catch (RuntimeException e) {
+            release.run();
             throw e;
         }
     }
 
-    private CompletionStage<Response> admit(PresentedKey key, Submission submission) {
+    private static Runnable once(Runnable action) {
+        AtomicBoolean done = new AtomicBoolean();
+        return () -> {
+            if (done.compareAndSet(false, true)) {
+                action.run();
+            }
+        };
+    }
+
+    /**
+     * @param stream  the stream answering the submission ({@code stream: true}), else null
+     * @param onEnd   what a stream runs when it ends (gives back the waiter slot)
+     */
+    private CompletionStage<Response> admit(PresentedKey key, Submission submission,
+                                            ImageStreams.PendingStream stream, Runnable onEnd) {
         Timer.Sample sample = Timer.start(metrics);
         return admission.run(key, submission).thenCompose(admitted -> {
             sample.stop(reserveTimer);
             outcomes.get(admitted.outcome()).increment();
-            return answer(admitted, submission);
+            return answer(admitted, submission, stream, onEnd);
         });
     }
 
@@ -127,12 +166,14 @@ public class SubmitService {
                 request.negativePrompt(), request.n(), request.width(), request.height(), request.steps(),
                 request.guidanceScale(), request.isImg2Img() ? request.strength() : null, seed, request.scheduler(),
                 request.isImg2Img() ? S3Keys.input(jobId) : null, now,
-                now + config.jobs().deadlineSeconds() * 1000, null, request.outputFormat(), request.outputCompression());
+                now + config.jobs().deadlineSeconds() * 1000, request.partialImages() == 0 ? null : request.partialImages(),
+                request.outputFormat(), request.outputCompression());
         return new Submission(spec, JobJson.toJson(spec), request, priceMicros, prefer, traceparent, deduplication,
                 requestId);
     }
 
-    private CompletionStage<Response> answer(Admission admitted, Submission submission) {
+    private CompletionStage<Response> answer(Admission admitted, Submission submission,
+                                             ImageStreams.PendingStream stream, Runnable onEnd) {
         JobSpec spec = submission.spec();
         Map<String, String> headers = admitted.limits().headers();
         return switch (admitted.outcome()) {
@@ -142,6 +183,9 @@ public class SubmitService {
                     .thenCompose(queued -> {
                 LOG.infof("job %s queued: request=%s account=%s model=%s n=%d mode=%s", spec.jobId(),
                         submission.requestId(), spec.accountId(), spec.model(), spec.n(), spec.mode());
+                if (stream != null) {
+                    return ImageResponses.completed(stream.respond(spec.jobId(), headers, onEnd));
+                }
                 if (submission.prefer().respondAsync()) {
                     return ImageResponses.completed(responses.queued(spec, headers));
                 }
@@ -152,6 +196,9 @@ public class SubmitService {
             case REPLAY -> {
                 LOG.infof("job %s replayed: request=%s account=%s", admitted.jobId(), submission.requestId(),
                         spec.accountId());
+                if (stream != null) {
+                    yield ImageResponses.completed(stream.respond(admitted.jobId(), headers, onEnd));
+                }
                 yield responses.respond(spec.accountId(), admitted.jobId(), submission, headers).exceptionally(error -> {
                             throw withHeaders(error, headers);
                         });

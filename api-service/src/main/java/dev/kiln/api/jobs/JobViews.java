@@ -7,6 +7,7 @@ import dev.kiln.common.errors.ErrorType;
 import dev.kiln.common.jobs.JobRecord;
 import dev.kiln.common.jobs.JobSpec;
 import dev.kiln.common.jobs.JobStatus;
+import dev.kiln.common.jobs.ProgressEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.util.ArrayList;
@@ -47,6 +48,14 @@ public class JobViews {
         if (r.errorCode() != null) {
             m.put("error", Map.of("code", r.errorCode(), "message", r.errorMessage() == null ? "" : r.errorMessage()));
         }
+        return m;
+    }
+
+    /** {@code {"step", "steps"}} of a running job, as the job object's {@code progress}. */
+    public static Map<String, Object> progress(ProgressEvent event) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("step", event.step());
+        m.put("steps", event.steps());
         return m;
     }
 

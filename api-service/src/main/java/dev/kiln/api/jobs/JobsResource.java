@@ -10,6 +10,8 @@ import dev.kiln.common.errors.ErrorCodes;
 import dev.kiln.common.errors.ErrorType;
 import dev.kiln.common.jobs.JobRecord;
 import dev.kiln.common.jobs.JobStatus;
+import dev.kiln.common.jobs.ProgressChannel;
+import dev.kiln.common.jobs.ProgressEvent;
 import dev.kiln.common.jobs.SettleResult;
 import dev.kiln.common.redis.RedisKeys;
 import io.smallrye.common.annotation.Blocking;
@@ -26,6 +28,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * Polling and cancelling: {@code GET|DELETE /v1/images/jobs/{id}}. Jobs are looked up under the
@@ -49,7 +52,10 @@ public class JobsResource {
         this.timeout = config.redis().timeout();
     }
 
-    /** The job object; {@code ?response_format=b64_json} returns a succeeded job's images inline instead of as URLs. */
+    /**
+     * The job object, with {@code progress: {step, steps}} while it runs (the worker's latest report);
+     * {@code ?response_format=b64_json} returns a succeeded job's images inline instead of as URLs.
+     */
     @GET
     public Response get(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("id") String id,
                         @QueryParam("response_format") @DefaultValue("url") String responseFormat) {
@@ -58,7 +64,15 @@ public class JobsResource {
                 ApiException.invalid("response_format", "'response_format' must be 'url' or 'b64_json'.")
                         .withHeaders(caller.limits().headers()));
         JobRecord r = find(caller, id);
-        return ok(Response.ok(views.job(r, format)), caller);
+        Map<String, Object> job = views.job(r, format);
+        if (r.status() == JobStatus.RUNNING) {
+            ProgressEvent latest = RedisCalls.await(ProgressChannel.latest(redis.commands(), caller.accountId(), id),
+                    timeout);
+            if (latest != null) {
+                job.put("progress", JobViews.progress(latest));
+            }
+        }
+        return ok(Response.ok(job), caller);
     }
 
     /**

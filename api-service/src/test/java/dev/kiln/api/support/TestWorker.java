@@ -4,6 +4,8 @@ import dev.kiln.common.jobs.JobCompleter;
 import dev.kiln.common.jobs.JobJson;
 import dev.kiln.common.jobs.JobOutcome;
 import dev.kiln.common.jobs.JobSpec;
+import dev.kiln.common.jobs.ProgressChannel;
+import dev.kiln.common.jobs.ProgressEvent;
 import dev.kiln.common.redis.RedisConnections;
 import dev.kiln.common.redis.ScriptRunner;
 import dev.kiln.common.storage.S3Keys;
@@ -30,7 +32,9 @@ import java.util.concurrent.TimeUnit;
  * {@code kiln-gpu-workers}, and for jobs whose prompt starts with {@link #COMPLETE} marks them
  * running, writes one small PNG per image to {@code outputs/<job>/<i>.png} and completes them
  * through common's {@link JobCompleter} ({@link #PARTIAL}: one image fewer; {@link #FAIL}: fails it). Other jobs are only recorded, so tests can inspect them
- * while they stay queued.
+ * while they stay queued. Like the real worker it publishes progress through {@link ProgressChannel}: the
+ * previews a job's {@code partial_images} asks for, before completing it; {@link #HOLD} jobs report their
+ * first step and wait for {@link #release}.
  */
 public final class TestWorker implements AutoCloseable {
     public static final String COMPLETE = "[complete]";
@@ -40,6 +44,9 @@ public final class TestWorker implements AutoCloseable {
     public static final String FAIL = "[fail]";
     /** Prompt prefix: fail the first job with this account and prompt, complete the later ones. */
     public static final String FAIL_ONCE = "[fail-once]";
+    /** Prompt prefix: mark the job running, report step 1, and complete it only once {@link #release} is called. */
+    public static final String HOLD = "[hold]";
+    private static final Duration PROGRESS_TTL = Duration.ofMinutes(1);
     private static TestWorker instance;
 
     private final KafkaConsumer<String, String> consumer;
@@ -48,6 +55,9 @@ public final class TestWorker implements AutoCloseable {
     private final JobCompleter completer;
     private final Map<String, CompletableFuture<ConsumerRecord<String, String>>> records = new ConcurrentHashMap<>();
     private final Set<String> failedOnce = ConcurrentHashMap.newKeySet();
+    private final Map<String, CompletableFuture<Void>> runningJobs = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<Void>> released = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<String>> heldByAccount = new ConcurrentHashMap<>();
     private final Thread thread;
     private volatile boolean running = true;
 
@@ -82,6 +92,21 @@ public final class TestWorker implements AutoCloseable {
         return future(jobId).get(60, TimeUnit.SECONDS);
     }
 
+    /** Waits until a {@link #HOLD} job is running and has reported its first step. */
+    public void awaitRunning(String jobId) throws Exception {
+        runningJobs.computeIfAbsent(jobId, k -> new CompletableFuture<>()).get(60, TimeUnit.SECONDS);
+    }
+
+    /** The id of the account's first {@link #HOLD} job, once it is running and has reported its first step. */
+    public String heldJob(String accountId) throws Exception {
+        return heldByAccount.computeIfAbsent(accountId, k -> new CompletableFuture<>()).get(60, TimeUnit.SECONDS);
+    }
+
+    /** Lets a {@link #HOLD} job complete. */
+    public void release(String jobId) {
+        released.computeIfAbsent(jobId, k -> new CompletableFuture<>()).complete(null);
+    }
+
     private CompletableFuture<ConsumerRecord<String, String>> future(String jobId) {
         return records.computeIfAbsent(jobId, k -> new CompletableFuture<>());
     }
@@ -106,10 +131,11 @@ public final class TestWorker implements AutoCloseable {
         try {
             JobSpec spec = JobJson.specFromJson(r.value());
             boolean partial = spec.prompt().startsWith(PARTIAL);
+            boolean hold = spec.prompt().startsWith(HOLD);
             boolean failOnce = spec.prompt().startsWith(FAIL_ONCE);
             boolean fail = spec.prompt().startsWith(FAIL)
                     || (failOnce && failedOnce.add(spec.accountId() + "/" + spec.prompt()));
-            if (!spec.prompt().startsWith(COMPLETE) && !partial && !fail && !failOnce) {
+            if (!spec.prompt().startsWith(COMPLETE) && !partial && !fail && !failOnce && !hold) {
                 return;
             }
             if (!completer.markRunning(spec.accountId(), spec.jobId()).toCompletableFuture()
@@ -120,6 +146,29 @@ public final class TestWorker implements AutoCloseable {
                 completer.complete(JobOutcome.failed(spec.accountId(), spec.jobId(), "worker_crashed", "the test worker failed it"))
                         .toCompletableFuture().get(5, TimeUnit.SECONDS);
                 return;
+            }
+            if (hold) {
+                publish(spec, ProgressEvent.progress(spec.jobId(), 1, spec.steps(), System.currentTimeMillis()));
+                runningJobs.computeIfAbsent(spec.jobId(), k -> new CompletableFuture<>()).complete(null);
+                heldByAccount.computeIfAbsent(spec.accountId(), k -> new CompletableFuture<>()).complete(spec.jobId());
+                // Off the consumer thread, so that other tests' jobs keep flowing meanwhile.
+                released.computeIfAbsent(spec.jobId(), k -> new CompletableFuture<>())
+                        .orTimeout(120, TimeUnit.SECONDS)
+                        .whenCompleteAsync((ok, error) -> succeed(r, spec, false));
+                return;
+            }
+            succeed(r, spec, partial);
+        } catch (Exception e) {
+            future(r.key()).completeExceptionally(e);
+        }
+    }
+
+    private void succeed(ConsumerRecord<String, String> r, JobSpec spec, boolean partial) {
+        try {
+            for (int i = 0; i < spec.partialImageCount(); i++) {
+                int step = spec.steps() * (i + 1) / (spec.partialImageCount() + 1);
+                publish(spec, ProgressEvent.partialImage(spec.jobId(), i, step, spec.steps(), Kiln.png(8, 8), 8, 8,
+                        System.currentTimeMillis()));
             }
             List<String> keys = new ArrayList<>();
             for (int i = 0; i < (partial ? spec.n() - 1 : spec.n()); i++) {
@@ -132,6 +181,11 @@ public final class TestWorker implements AutoCloseable {
         } catch (Exception e) {
             future(r.key()).completeExceptionally(e);
         }
+    }
+
+    private void publish(JobSpec spec, ProgressEvent event) throws Exception {
+        ProgressChannel.publish(redis.async(), spec.accountId(), event, PROGRESS_TTL).toCompletableFuture()
+                .get(5, TimeUnit.SECONDS);
     }
 
     @Override
