@@ -233,17 +233,39 @@ public interface WorkerConfig {
         Duration stall();
     }
 
+    /** The warm-up before the worker takes jobs: every shape the step executor will use (docs/batching.md). */
     interface Warmup {
-        /** Run one tiny batch after loading so the first job does not pay for lazy initialisation. */
+        /**
+         * Run the shapes before reporting ready and consuming, so no job's call pays for ONNX Runtime's memory
+         * plan or cuDNN's algorithm search of a new shape.
+         */
         @WithDefault("true")
         boolean enabled();
 
-        /** Side of the square warm-up image in pixels. */
+        /** Side of the square warm-up image in pixels when {@code sizes-pixels} is not set. */
         @WithDefault("64")
         int sizePixels();
 
-        @WithDefault("2")
-        int steps();
+        /**
+         * Square image sides warmed: at each, one UNet call per row bucket (up to {@code max-rows}) and one VAE
+         * encode and decode. Unset: {@code size-pixels} alone. List the sizes the API serves.
+         */
+        Optional<List<Integer>> sizesPixels();
+
+        /** No new shape starts once the warm-up has run this long; the rest pay on their first call. */
+        @WithDefault("10m")
+        Duration budget();
+
+        /**
+         * Former warm-up steps, ignored (a warning is logged at start): the warm-up runs shapes, not a
+         * generation. Accepted so deployments that still set it keep starting.
+         */
+        Optional<Integer> steps();
+
+        /** The sizes to warm: {@code sizes-pixels}, or {@code size-pixels} alone. */
+        default List<Integer> sizes() {
+            return sizesPixels().orElse(List.of(sizePixels()));
+        }
     }
 
     interface Shutdown {
