@@ -6,6 +6,7 @@ import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -107,6 +108,13 @@ public interface WorkerConfig {
          */
         @WithDefault("2s")
         Duration deadlineMargin();
+
+        /**
+         * Fair-share weight per account tier ({@code kiln.worker.batching.tier-weights.enterprise=4}), read from
+         * the record's {@code kiln-tier} header; over the defaults free 1, standard 2, enterprise 4. A missing or
+         * unknown tier weighs 1.
+         */
+        Map<String, Double> tierWeights();
 
         /** Time per step assumed until steps have been measured (for the deadline estimate). */
         @WithDefault("200ms")
