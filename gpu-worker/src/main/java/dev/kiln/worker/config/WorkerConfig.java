@@ -207,6 +207,14 @@ public interface WorkerConfig {
         /** Jobs handed to the stage and not yet settled; the inference loop waits beyond this. */
         @WithDefault("32")
         int maxPendingJobs();
+
+        /**
+         * VAE-decode finished requests on the stage's decode thread, so the next UNet calls run meanwhile, instead
+         * of on the inference thread between calls. The device then holds one decode's activations beside a UNet
+         * call's.
+         */
+        @WithDefault("true")
+        boolean overlapDecode();
     }
 
     /** Progress and previews of running jobs, published to Redis off the inference thread. */
