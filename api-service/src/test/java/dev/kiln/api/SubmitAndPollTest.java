@@ -2,6 +2,7 @@ package dev.kiln.api;
 
 import dev.kiln.api.support.Kiln;
 import dev.kiln.api.support.TestWorker;
+import dev.kiln.common.jobs.JobHeaders;
 import dev.kiln.common.jobs.JobJson;
 import dev.kiln.common.jobs.JobSpec;
 import dev.kiln.common.storage.S3Keys;
@@ -74,6 +75,8 @@ class SubmitAndPollTest {
         assertThat(new String(record.headers().lastHeader("kiln-job-id").value(), StandardCharsets.UTF_8)).isEqualTo(id);
         assertThat(new String(record.headers().lastHeader("traceparent").value(), StandardCharsets.UTF_8))
                 .matches("00-[0-9a-f]{32}-[0-9a-f]{16}-01");
+        assertThat(new String(record.headers().lastHeader(JobHeaders.TIER).value(), StandardCharsets.UTF_8))
+                .isEqualTo("free");
         assertThat(record.value()).doesNotContain(image.substring(0, 40)).hasSizeLessThan(2000);
         JobSpec spec = JobJson.specFromJson(record.value());
         assertThat(spec.schemaVersion()).isEqualTo(1);

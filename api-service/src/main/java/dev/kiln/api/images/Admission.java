@@ -9,6 +9,9 @@ import dev.kiln.api.ratelimit.RateLimitSnapshot;
  * @param jobId            the admitted job, or the earlier one for {@link AdmissionOutcome#REPLAY}
  * @param retryAfterMillis when a rate-limited request may pass
  * @param limits           the key's rate-limit state (meaningless when unauthenticated)
+ * @param tier             the rate tier the script applied (the key's, else the account's, else the default);
+ *                         sent with the job so the worker weights the account's fair share by it
  */
-public record Admission(AdmissionOutcome outcome, String jobId, long retryAfterMillis, RateLimitSnapshot limits) {
+public record Admission(AdmissionOutcome outcome, String jobId, long retryAfterMillis, RateLimitSnapshot limits,
+                        String tier) {
 }

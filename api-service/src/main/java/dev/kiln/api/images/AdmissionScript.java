@@ -60,6 +60,6 @@ public class AdmissionScript {
 
     private static Admission decode(List<Object> reply) {
         return new Admission(AdmissionOutcome.fromWire(ScriptRunner.str(reply, 0)), ScriptRunner.str(reply, 1),
-                ScriptRunner.num(reply, 2), RateLimitSnapshot.fromScriptReply(reply));
+                ScriptRunner.num(reply, 2), RateLimitSnapshot.fromScriptReply(reply), ScriptRunner.str(reply, 10));
     }
 }

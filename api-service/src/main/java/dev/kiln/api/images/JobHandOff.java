@@ -58,8 +58,10 @@ public class JobHandOff {
     /**
      * Completes once the job is in Kafka (it then leaves the account's enqueue-pending set, batched
      * and off the response path, see {@link EnqueuePendingRemover}).
+     *
+     * @param tier the account's rate tier at admission, sent as the record's tier header
      */
-    public CompletionStage<Void> enqueue(Submission submission) {
+    public CompletionStage<Void> enqueue(Submission submission, String tier) {
         JobSpec spec = submission.spec();
         ImageRequest request = submission.request();
         Timer.Sample sample = Timer.start();
@@ -69,7 +71,7 @@ public class JobHandOff {
                     ? CompletableFuture.runAsync(() -> upload(spec.inputKey(), request.inputPng()), store.io())
                     : CompletableFuture.completedFuture(null);
             handOff = uploaded.thenCompose(v -> publisher.publish(spec.jobId(), submission.specJson(),
-                    submission.traceparent(), enqueueTimeout).subscribeAsCompletionStage());
+                    submission.traceparent(), tier, enqueueTimeout).subscribeAsCompletionStage());
         } catch (RuntimeException rejected) {
             handOff = CompletableFuture.failedFuture(rejected);
         }

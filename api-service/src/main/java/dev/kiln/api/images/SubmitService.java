@@ -179,7 +179,7 @@ public class SubmitService {
         return switch (admitted.outcome()) {
             // The reservation the answer stands for must survive a failover to the replica; the WAIT runs
             // beside the Kafka send, so it adds nothing when the replica is quicker than the broker.
-            case OK -> handOff.enqueue(submission).thenCombine(redis.replicaWait().afterWrites(), (queued, acked) -> queued)
+            case OK -> handOff.enqueue(submission, admitted.tier()).thenCombine(redis.replicaWait().afterWrites(), (queued, acked) -> queued)
                     .thenCompose(queued -> {
                 LOG.infof("job %s queued: request=%s account=%s model=%s n=%d mode=%s", spec.jobId(),
                         submission.requestId(), spec.accountId(), spec.model(), spec.n(), spec.mode());

@@ -48,15 +48,15 @@ public class FaultyPublisher extends JobPublisher {
     }
 
     @Override
-    public Uni<Void> publish(String jobId, String specJson, String traceparent, Duration timeout) {
+    public Uni<Void> publish(String jobId, String specJson, String traceparent, String tier, Duration timeout) {
         Fault fault = FAULTS.poll();
         if (fault == null) {
-            return super.publish(jobId, specJson, traceparent, timeout);
+            return super.publish(jobId, specJson, traceparent, tier, timeout);
         }
         if (fault == Fault.FAIL) {
             return Uni.createFrom().failure(new IllegalStateException("injected: broker unavailable"));
         }
-        return super.publish(jobId, specJson, traceparent, timeout)
+        return super.publish(jobId, specJson, traceparent, tier, timeout)
                 .invoke(() -> beforeReportingFailure.accept(jobId))
                 .chain(() -> Uni.createFrom().failure(new IllegalStateException("injected: acknowledgement lost")));
     }

@@ -41,7 +41,9 @@ import java.util.function.Function;
  * request's images equal those of its solo run (to float rounding of the batched kernels), whatever it shares
  * calls with and whenever it joins.
  *
- * <p>Not thread-safe: one thread (the one that owns the device) admits, steps and decodes.
+ * <p>Not thread-safe: one thread (the one that owns the device) admits and steps. {@link #decode} is the
+ * exception: it reads only the finished requests it is given (which no step touches again) and makes VAE decoder
+ * calls (ONNX Runtime sessions run concurrently), so another thread may decode while this one steps.
  */
 public final class StepBatchExecutor implements AutoCloseable {
 
@@ -510,7 +512,8 @@ public final class StepBatchExecutor implements AutoCloseable {
 
     /**
      * VAE-decodes finished requests: their images in request order, one list per request. Images of one size
-     * share decoder calls, up to {@code vaeBatchImages} per call.
+     * share decoder calls, up to {@code vaeBatchImages} per call. May run on another thread while {@link #step}
+     * runs (see the class comment); calls to it from several threads run their decodes concurrently.
      */
     public List<List<GeneratedImage>> decode(List<RunningRequest> finished) {
         List<List<GeneratedImage>> out = new ArrayList<>(finished.size());

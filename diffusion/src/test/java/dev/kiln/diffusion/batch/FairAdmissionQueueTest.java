@@ -76,6 +76,23 @@ class FairAdmissionQueueTest {
     }
 
     @Test
+    void admitsAWeightFourTenantFourTimesAsOftenAsAWeightOneTenantWithoutStarvingIt() {
+        FairAdmissionQueue<Req> queue = new FairAdmissionQueue<>(DESCRIBER, 100, 0);
+        for (int i = 1; i <= 40; i++) {
+            queue.offer(new Req("one" + i, "one", 1.0, 2, 0, 1000));
+            queue.offer(new Req("four" + i, "four", 4.0, 2, 0, 1000));
+        }
+        List<String> order = drain(queue, 0).subList(0, 40);
+
+        assertThat(order).filteredOn(id -> id.startsWith("four")).hasSize(32);
+        assertThat(order).filteredOn(id -> id.startsWith("one")).hasSize(8);
+        // Under contention the weight-1 tenant joins at least once in every five admissions.
+        for (int from = 0; from + 5 <= order.size(); from++) {
+            assertThat(order.subList(from, from + 5)).anyMatch(id -> id.startsWith("one"));
+        }
+    }
+
+    @Test
     void aRequestThatWouldMissItsDeadlineJumpsTheFairOrder() {
         FairAdmissionQueue<Req> queue = new FairAdmissionQueue<>(DESCRIBER, 100, 100);
         queue.offer(Req.of("a1", "a"));

@@ -6,6 +6,7 @@ import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -108,6 +109,13 @@ public interface WorkerConfig {
         @WithDefault("2s")
         Duration deadlineMargin();
 
+        /**
+         * Fair-share weight per account tier ({@code kiln.worker.batching.tier-weights.enterprise=4}), read from
+         * the record's {@code kiln-tier} header; over the defaults free 1, standard 2, enterprise 4. A missing or
+         * unknown tier weighs 1.
+         */
+        Map<String, Double> tierWeights();
+
         /** Time per step assumed until steps have been measured (for the deadline estimate). */
         @WithDefault("200ms")
         Duration initialStepEstimate();
@@ -199,6 +207,14 @@ public interface WorkerConfig {
         /** Jobs handed to the stage and not yet settled; the inference loop waits beyond this. */
         @WithDefault("32")
         int maxPendingJobs();
+
+        /**
+         * VAE-decode finished requests on the stage's decode thread, so the next UNet calls run meanwhile, instead
+         * of on the inference thread between calls. The device then holds one decode's activations beside a UNet
+         * call's.
+         */
+        @WithDefault("true")
+        boolean overlapDecode();
     }
 
     /** Progress and previews of running jobs, published to Redis off the inference thread. */
@@ -233,17 +249,39 @@ public interface WorkerConfig {
         Duration stall();
     }
 
+    /** The warm-up before the worker takes jobs: every shape the step executor will use (docs/batching.md). */
     interface Warmup {
-        /** Run one tiny batch after loading so the first job does not pay for lazy initialisation. */
+        /**
+         * Run the shapes before reporting ready and consuming, so no job's call pays for ONNX Runtime's memory
+         * plan or cuDNN's algorithm search of a new shape.
+         */
         @WithDefault("true")
         boolean enabled();
 
-        /** Side of the square warm-up image in pixels. */
+        /** Side of the square warm-up image in pixels when {@code sizes-pixels} is not set. */
         @WithDefault("64")
         int sizePixels();
 
-        @WithDefault("2")
-        int steps();
+        /**
+         * Square image sides warmed: at each, one UNet call per row bucket (up to {@code max-rows}) and one VAE
+         * encode and decode. Unset: {@code size-pixels} alone. List the sizes the API serves.
+         */
+        Optional<List<Integer>> sizesPixels();
+
+        /** No new shape starts once the warm-up has run this long; the rest pay on their first call. */
+        @WithDefault("10m")
+        Duration budget();
+
+        /**
+         * Former warm-up steps, ignored (a warning is logged at start): the warm-up runs shapes, not a
+         * generation. Accepted so deployments that still set it keep starting.
+         */
+        Optional<Integer> steps();
+
+        /** The sizes to warm: {@code sizes-pixels}, or {@code size-pixels} alone. */
+        default List<Integer> sizes() {
+            return sizesPixels().orElse(List.of(sizePixels()));
+        }
     }
 
     interface Shutdown {

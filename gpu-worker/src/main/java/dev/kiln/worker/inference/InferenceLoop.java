@@ -195,11 +195,13 @@ public class InferenceLoop {
                 thread.join(Math.max(1, remainingMillis(deadline) / 2));
             }
         }
-        if (!settle.drain(Duration.ofMillis(Math.max(1, remainingMillis(deadline))))) {
+        boolean settled = settle.drain(Duration.ofMillis(Math.max(1, remainingMillis(deadline))));
+        if (!settled) {
             LOG.warn("settle stage did not drain within the grace period; unsettled jobs are redelivered");
         }
         DiffusionPipeline p = pipeline;
-        if (p != null && (thread == null || !thread.isAlive())) {
+        // A decode still running on the settle stage uses the sessions: they stay open for it.
+        if (p != null && settled && (thread == null || !thread.isAlive())) {
             p.close();
         }
     }

@@ -1,10 +1,11 @@
 package dev.kiln.worker.inference;
 
-import dev.kiln.diffusion.BatchSettings;
 import dev.kiln.diffusion.DiffusionPipeline;
-import dev.kiln.diffusion.GenerationRequest;
 import dev.kiln.diffusion.PipelineFactory;
 import dev.kiln.diffusion.PipelineOptions;
+import dev.kiln.diffusion.batch.OnnxStepModels;
+import dev.kiln.diffusion.batch.StepBatchOptions;
+import dev.kiln.diffusion.batch.StepModels;
 import dev.kiln.diffusion.model.ExecutionConfig;
 import dev.kiln.worker.config.WorkerConfig;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -59,16 +60,29 @@ public class ModelLoader {
         return new Loaded(pipeline, dir, testModel);
     }
 
-    /** One small guided text-to-image run, so the first real batch does not pay for lazy set-up. */
-    public void warmUp(DiffusionPipeline pipeline) {
-        if (!config.warmup().enabled()) {
-            return;
+    /**
+     * Runs every shape the step executor will use (see {@link ShapeWarmUp}): at each
+     * {@code kiln.worker.warmup.sizes-pixels}, one UNet call per row bucket up to {@code max-rows}, so the first
+     * jobs do not pay for lazy set-up, memory planning and algorithm search.
+     *
+     * @return the shapes warmed (empty when the warm-up is disabled)
+     */
+    public List<ShapeWarmUp.Shape> warmUp(DiffusionPipeline pipeline) {
+        WorkerConfig.Warmup warmup = config.warmup();
+        if (warmup.steps().isPresent()) {
+            LOG.warn("kiln.worker.warmup.steps is ignored: the warm-up runs one UNet call per row bucket and size");
         }
-        int size = config.warmup().sizePixels();
+        if (!warmup.enabled()) {
+            return List.of();
+        }
+        List<Integer> buckets = StepBatchOptions.bucketsUpTo(config.batching().rowBuckets(),
+                config.batching().maxRows());
         long t0 = System.nanoTime();
-        pipeline.generate(new BatchSettings(size, size, config.warmup().steps(), 1.0, "pndm", true),
-                List.of(GenerationRequest.textToImage("warm-up", 7.5, 1, 0L)));
-        LOG.infof("warm-up (%dx%d, %d steps) took %d ms", size, size, config.warmup().steps(),
-                (System.nanoTime() - t0) / 1_000_000);
+        try (StepModels models = new OnnxStepModels(pipeline.models())) {
+            List<ShapeWarmUp.Shape> warmed = new ShapeWarmUp(models).run(warmup.sizes(), buckets, warmup.budget());
+            LOG.infof("warm-up: %d shapes (sizes %s px, row buckets %s) in %d ms", warmed.size(), warmup.sizes(),
+                    buckets, (System.nanoTime() - t0) / 1_000_000);
+            return warmed;
+        }
     }
 }

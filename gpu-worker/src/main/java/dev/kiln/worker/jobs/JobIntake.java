@@ -1,18 +1,21 @@
 package dev.kiln.worker.jobs;
 
 import dev.kiln.common.errors.ErrorCodes;
+import dev.kiln.common.jobs.JobHeaders;
 import dev.kiln.common.jobs.JobJson;
 import dev.kiln.common.jobs.JobSpec;
 import dev.kiln.common.redis.RedisKeys;
 import dev.kiln.diffusion.batch.FairAdmissionQueue;
 import dev.kiln.worker.batching.CompatibilityKey;
 import dev.kiln.worker.metrics.WorkerMetrics;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -21,8 +24,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Consumes {@code kiln.jobs.v1} (channel {@code jobs-in}). Each record is parsed and handed to the
- * bounded admission queue; the returned stage completes once the queue accepted the job, and SmallRye
+ * Consumes {@code kiln.jobs.v1} (channel {@code jobs-in}). Each record is parsed and handed, with its
+ * {@code kiln-tier} header (the account's tier, which weights its fair share), to the bounded admission queue; the returned stage completes once the queue accepted the job, and SmallRye
  * delivers the next record only then — that is the back-pressure. The record itself is acknowledged
  * (manual ack: the method takes a {@link Message}) much later, by {@link JobSettler}, once the job's
  * outcome is durable; the connector's {@code throttled} commit strategy commits only the contiguous
@@ -72,12 +75,21 @@ public class JobIntake {
             key = BatchKeys.of(spec);
         } catch (IllegalArgumentException e) {
             metrics.failure("invalid_spec");
-            QueuedJob job = new QueuedJob(spec, message, null);
+            QueuedJob job = new QueuedJob(spec, message, null, tierOf(message));
             return CompletableFuture.runAsync(() -> settler.fail(job, ErrorCodes.INVALID_VALUE,
                     "job cannot run: " + e.getMessage()), intake);
         }
-        QueuedJob job = new QueuedJob(spec, message, key);
+        QueuedJob job = new QueuedJob(spec, message, key, tierOf(message));
         return CompletableFuture.runAsync(() -> admit(job), intake);
+    }
+
+    /** The {@link JobHeaders#TIER} header, or null (a record from before the header, or not from Kafka). */
+    static String tierOf(Message<?> message) {
+        return message.getMetadata(IncomingKafkaRecordMetadata.class)
+                .map(metadata -> metadata.getHeaders().lastHeader(JobHeaders.TIER))
+                .map(header -> header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8))
+                .filter(tier -> !tier.isEmpty())
+                .orElse(null);
     }
 
     private void admit(QueuedJob job) {

@@ -2,6 +2,7 @@ package dev.kiln.worker.jobs;
 
 import dev.kiln.diffusion.batch.FairAdmissionQueue;
 import dev.kiln.worker.batching.StepTimeEstimate;
+import dev.kiln.worker.batching.TierWeights;
 import dev.kiln.worker.config.WorkerConfig;
 import dev.kiln.worker.metrics.WorkerMetrics;
 import io.micrometer.core.instrument.Gauge;
@@ -9,8 +10,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * Jobs accepted from Kafka and waiting to join the step executor: a {@link FairAdmissionQueue} bounded by
- * {@code kiln.worker.batching.max-queued-jobs}, fair between accounts (equal weights: the job spec carries no
- * tier), deadlines first when a job would otherwise miss its own.
+ * {@code kiln.worker.batching.max-queued-jobs}, fair between accounts weighted by their tier
+ * ({@link TierWeights}, from the record's {@code kiln-tier} header), deadlines first when a job would otherwise
+ * miss its own.
  */
 @ApplicationScoped
 public class JobQueue {
@@ -20,10 +22,16 @@ public class JobQueue {
 
     public JobQueue(WorkerConfig config, WorkerMetrics metrics) {
         this.stepTime = new StepTimeEstimate(config.batching().initialStepEstimate());
+        TierWeights weights = new TierWeights(config.batching().tierWeights());
         this.queue = new FairAdmissionQueue<>(new FairAdmissionQueue.Describer<>() {
             @Override
             public String tenant(QueuedJob job) {
                 return job.accountId();
+            }
+
+            @Override
+            public double weight(QueuedJob job) {
+                return weights.weightOf(job.tier());
             }
 
             @Override

@@ -21,12 +21,18 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * The one exit for jobs leaving the worker: every outcome (images encoded in the job's output format and published,
  * failed, expired, skipped, dead-lettered) is settled here, on a small pool of its own, so the inference thread never waits on S3,
  * Redis or Kafka and batch k is published while batch k+1 runs. Bounded: the inference loop waits when
  * {@code kiln.worker.settle.max-pending-jobs} jobs are still unsettled.
+ *
+ * <p>With {@code kiln.worker.settle.overlap-decode} the VAE decode of finished requests runs here too, on one
+ * decode thread of its own (one decode's activations at a time beside the UNet's; ONNX Runtime sessions run
+ * concurrently), in the order the inference thread hands them over; a job takes its place in the stage when its
+ * last images are handed over, so the decode backlog is bounded by the same limit plus the running jobs.
  */
 @ApplicationScoped
 public class SettleStage {
@@ -38,6 +44,7 @@ public class SettleStage {
     private final Retrier retrier;
     private final Semaphore pending;
     private final ExecutorService pool;
+    private final ExecutorService decoder;
 
     public SettleStage(ObjectStore store, JobSettler settler, WorkerMetrics metrics, WorkerConfig config) {
         this.store = store;
@@ -52,6 +59,55 @@ public class SettleStage {
             t.setDaemon(true);
             return t;
         });
+        this.decoder = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "kiln-decode");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Runs {@code decode} on the decode thread. When {@code completes} (these are the job's last images) the job
+     * takes its place in the stage now, waiting while the stage is full, and the images {@code decode} returns
+     * are published; {@code decode} returns null when there is nothing to publish (earlier images of the job, or
+     * a job that ended otherwise). A {@code decode} that throws fails the job: it throws only for the job's first
+     * failure, so a job is settled once.
+     */
+    public void decodeThenPublish(QueuedJob job, boolean completes, Supplier<List<GeneratedImage>> decode)
+            throws InterruptedException {
+        if (completes) {
+            pending.acquire();
+        }
+        try {
+            decoder.execute(() -> {
+                MDC.put("jobId", job.jobId());
+                boolean placeHandedOn = false;
+                try {
+                    List<GeneratedImage> images = decode.get();
+                    if (images != null) {
+                        placeHandedOn = completes;
+                        execute(job, () -> upload(job, images), completes);
+                    }
+                } catch (RuntimeException e) {
+                    LOG.errorf(e, "decoding job %s failed", job.jobId());
+                    metrics.failure("pipeline");
+                    // Earlier images of a job hold no place; such a failure happens at most once per job.
+                    placeHandedOn = completes;
+                    execute(job, () -> settler.fail(job, ErrorCodes.JOB_FAILED,
+                            "image generation failed: " + e.getMessage()), completes);
+                } finally {
+                    MDC.remove("jobId");
+                    if (completes && !placeHandedOn) {
+                        pending.release();
+                    }
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            if (completes) {
+                pending.release();
+            }
+            LOG.warnf("decode stage closed; job %s left for redelivery", job.jobId());
+        }
     }
 
     /** Publishes a job's images and settles it; blocks while the stage is full. */
@@ -79,14 +135,23 @@ public class SettleStage {
         submit(job, () -> settler.deadLetter(job, attempts));
     }
 
-    /** Stops taking work and waits up to {@code timeout} for the work in hand to settle. */
+    /** Stops taking work and waits up to {@code timeout} for the work in hand to be decoded and settled. */
     public boolean drain(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        // Decodes hand their jobs to the pool: the pool closes after them.
+        decoder.shutdown();
+        boolean decoded = decoder.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
         pool.shutdown();
-        return pool.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        return pool.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS) && decoded;
     }
 
     private void submit(QueuedJob job, Runnable work) throws InterruptedException {
         pending.acquire();
+        execute(job, work, true);
+    }
+
+    /** Runs {@code work} on the pool; {@code holdsPlace}: it releases the job's place in the stage when done. */
+    private void execute(QueuedJob job, Runnable work, boolean holdsPlace) {
         try {
             pool.execute(() -> {
                 MDC.put("jobId", job.jobId());
@@ -96,11 +161,15 @@ public class SettleStage {
                     LOG.errorf(e, "publishing job %s failed unexpectedly; leaving it unacknowledged", job.jobId());
                 } finally {
                     MDC.remove("jobId");
-                    pending.release();
+                    if (holdsPlace) {
+                        pending.release();
+                    }
                 }
             });
         } catch (RejectedExecutionException e) {
-            pending.release();
+            if (holdsPlace) {
+                pending.release();
+            }
             // Shutting down: the record stays unacknowledged and Kafka redelivers it elsewhere.
             LOG.warnf("upload stage closed; job %s left for redelivery", job.jobId());
         }

@@ -25,11 +25,13 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -37,7 +39,9 @@ import java.util.function.BooleanSupplier;
  * past their deadline, admits jobs from the {@link JobQueue} while their size has free rows (started by the
  * {@link JobStarter}: markRunning, input from S3), makes one step call, and hands every job that finished, failed
  * or expired to the {@link SettleStage}, the one exit. A job of {@code n} images is {@code n} one-image requests
- * (seed {@code seed + i}); it is published when all of them are decoded.
+ * (seed {@code seed + i}); it is published when all of them are decoded. Finished requests are decoded on the
+ * settle stage's decode thread while the next calls run ({@code kiln.worker.settle.overlap-decode}), or here
+ * between calls.
  */
 @ApplicationScoped
 public class StepRunner {
@@ -51,6 +55,7 @@ public class StepRunner {
     private final WorkerState state;
     private final ProgressPublisher progress;
     private final int maxRows;
+    private final boolean overlapDecode;
     private final Map<StepRequest, Slot> slots = new IdentityHashMap<>();
 
     public StepRunner(JobStarter starter, SettleStage settle, JobQueue jobs, WorkerMetrics metrics, WorkerState state,
@@ -62,6 +67,7 @@ public class StepRunner {
         this.metrics = metrics;
         this.state = state;
         this.maxRows = config.batching().maxRows();
+        this.overlapDecode = config.settle().overlapDecode();
     }
 
     /** One job between its start and its exit. */
@@ -70,9 +76,13 @@ public class StepRunner {
         final RgbImage input;
         final GeneratedImage[] images;
         final long startNanos = System.nanoTime();
+        /** Images not yet finished (inference thread); with overlapped decode, {@code images} fill on the decode thread. */
         int left;
-        /** Settled (failed, expired) or abandoned: its other requests drop at the next step boundary. */
-        boolean over;
+        /**
+         * Settled (failed, expired) or abandoned: its other requests drop at the next step boundary. Set once, by
+         * whichever thread ends the job (the decode thread when its decode fails).
+         */
+        final AtomicBoolean over = new AtomicBoolean();
 
         JobRun(QueuedJob job, RgbImage input) {
             this.job = job;
@@ -185,7 +195,7 @@ public class StepRunner {
         JobSpec spec = run.job.spec();
         double strength = spec.isImg2Img() ? spec.strength() : 1.0;
         return new StepRequest(request, spec.width(), spec.height(), spec.steps(), strength, spec.scheduler(), listener,
-                () -> stopNow.getAsBoolean() || run.over || run.job.pastDeadline(System.currentTimeMillis()));
+                () -> stopNow.getAsBoolean() || run.over.get() || run.job.pastDeadline(System.currentTimeMillis()));
     }
 
     /**
@@ -210,8 +220,7 @@ public class StepRunner {
             LOG.errorf(e, "a UNet call over %d requests failed; failing their jobs", e.requests().size());
             for (RunningRequest request : e.requests()) {
                 Slot slot = slots.remove(request.request());
-                if (slot != null && !slot.run().over) {
-                    slot.run().over = true;
+                if (slot != null && slot.run().over.compareAndSet(false, true)) {
                     metrics.failure("pipeline");
                     settle.fail(slot.run().job, ErrorCodes.JOB_FAILED, "image generation failed: " + e.getMessage());
                 }
@@ -235,11 +244,10 @@ public class StepRunner {
     }
 
     private void cancelled(Slot slot, BooleanSupplier stopNow) throws InterruptedException {
-        if (slot == null || slot.run().over) {
+        if (slot == null || !slot.run().over.compareAndSet(false, true)) {
             return;
         }
         JobRun run = slot.run();
-        run.over = true;
         if (stopNow.getAsBoolean()) {
             LOG.warnf("job %s abandoned at shutdown; Kafka redelivers it", run.job.jobId());
             return;
@@ -249,13 +257,17 @@ public class StepRunner {
     }
 
     private void finished(StepBatchExecutor executor, List<RunningRequest> finished) throws InterruptedException {
+        if (overlapDecode) {
+            handOffDecode(executor, finished);
+            return;
+        }
         long t0 = System.nanoTime();
         List<List<GeneratedImage>> decoded = executor.decode(finished);
         metrics.recordStage("vae_decode", System.nanoTime() - t0);
         for (int i = 0; i < finished.size(); i++) {
             Slot slot = slots.remove(finished.get(i).request());
             JobRun run = slot.run();
-            if (run.over) {
+            if (run.over.get()) {
                 continue;
             }
             run.images[slot.index()] = decoded.get(i).get(0);
@@ -266,5 +278,57 @@ public class StepRunner {
                 settle.publish(run.job, Arrays.asList(run.images));
             }
         }
+    }
+
+    /**
+     * Hands each job's finished requests to the settle stage's decode thread, in order; the job's last ones
+     * publish it there. The executor's decode touches only the finished requests and the VAE decoder session, so
+     * it runs while this thread makes the next UNet calls.
+     */
+    private void handOffDecode(StepBatchExecutor executor, List<RunningRequest> finished) throws InterruptedException {
+        Map<JobRun, List<RunningRequest>> byRun = new LinkedHashMap<>();
+        Map<JobRun, List<Integer>> indices = new HashMap<>();
+        for (RunningRequest request : finished) {
+            Slot slot = slots.remove(request.request());
+            if (slot.run().over.get()) {
+                continue;
+            }
+            byRun.computeIfAbsent(slot.run(), r -> new ArrayList<>()).add(request);
+            indices.computeIfAbsent(slot.run(), r -> new ArrayList<>()).add(slot.index());
+        }
+        for (Map.Entry<JobRun, List<RunningRequest>> e : byRun.entrySet()) {
+            JobRun run = e.getKey();
+            List<RunningRequest> requests = e.getValue();
+            List<Integer> at = indices.get(run);
+            run.left -= requests.size();
+            boolean last = run.left == 0;
+            settle.decodeThenPublish(run.job, last, () -> decode(executor, run, requests, at, last));
+        }
+    }
+
+    /** On the decode thread: the job's images when these were its last and it is still on, else null. */
+    private List<GeneratedImage> decode(StepBatchExecutor executor, JobRun run, List<RunningRequest> requests,
+                                        List<Integer> at, boolean last) {
+        long t0 = System.nanoTime();
+        List<List<GeneratedImage>> decoded;
+        try {
+            decoded = executor.decode(requests);
+        } catch (RuntimeException e) {
+            if (run.over.compareAndSet(false, true)) {
+                throw e;
+            }
+            return null;
+        }
+        metrics.recordStage("vae_decode", System.nanoTime() - t0);
+        for (int i = 0; i < requests.size(); i++) {
+            run.images[at.get(i)] = decoded.get(i).get(0);
+        }
+        if (!last || run.over.get()) {
+            return null;
+        }
+        long nanos = System.nanoTime() - run.startNanos;
+        metrics.recordStage("inference", nanos);
+        LOG.infof("job %s: %d images ran in %d ms", run.job.jobId(), run.images.length, nanos / 1_000_000);
+        return Arrays.asList(run.images);
     }
 }

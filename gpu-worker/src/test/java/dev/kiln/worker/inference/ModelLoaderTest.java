@@ -9,6 +9,7 @@ import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -52,6 +53,24 @@ class ModelLoaderTest {
                 "kiln.worker.allow-test-model", "true")).load();
         try (var pipeline = loaded.pipeline()) {
             assertThat(loaded.testModel()).isTrue();
+        }
+    }
+
+    @Test
+    void warmsEveryRowBucketUpToMaxRowsAtEachConfiguredSize() {
+        String dir = ReferenceData.sdTinyModel().toString();
+        ModelLoader loader = loader(Map.of("kiln.worker.model-dir", dir, "kiln.worker.allow-test-model", "true",
+                "kiln.worker.batching.max-rows", "6", "kiln.worker.warmup.sizes-pixels", "32,64"));
+
+        try (var pipeline = loader.load().pipeline()) {
+            int factor = pipeline.models().facts().vaeScaleFactor();
+            List<ShapeWarmUp.Shape> unet = loader.warmUp(pipeline).stream()
+                    .filter(s -> s.model().equals("unet")).toList();
+
+            assertThat(unet).extracting(ShapeWarmUp.Shape::rows).containsExactly(1, 2, 4, 6, 1, 2, 4, 6);
+            assertThat(unet).extracting(ShapeWarmUp.Shape::latentWidth)
+                    .containsExactly(32 / factor, 32 / factor, 32 / factor, 32 / factor,
+                            64 / factor, 64 / factor, 64 / factor, 64 / factor);
         }
     }
 }

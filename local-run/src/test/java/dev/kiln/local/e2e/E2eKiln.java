@@ -95,7 +95,6 @@ public final class E2eKiln implements AutoCloseable {
                         // A SIGKILLed worker's partitions move to the restarted one after this, not Kafka's 45 s.
                         "mp.messaging.incoming.jobs-in.session.timeout.ms", "10000",
                         "kiln.worker.warmup.size-pixels", "32",
-                        "kiln.worker.warmup.steps", "1",
                         "kiln.worker.shutdown.grace", "10s",
                         "quarkus.shutdown.timeout", "15s"));
         return new E2eKiln(LocalKiln.start(options, 0));

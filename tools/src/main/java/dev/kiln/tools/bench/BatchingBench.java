@@ -40,8 +40,9 @@ import java.util.function.Supplier;
 import java.util.stream.IntStream;
 
 /**
- * {@code bench batching --trace FILE [--cost-model FILE] [--max-rows N] [--onnx]}: replays a JSONL arrival trace
- * through two batching policies and prints one JSON line per policy.
+ * {@code bench batching --trace FILE [--cost-model FILE] [--max-rows N] [--onnx] [--overlap-decode
+ * [--decode-contention F]]}: replays a JSONL arrival trace through two batching policies and prints one JSON line
+ * per policy.
  *
  * <ul>
  *   <li>{@code static}: the worker's former dynamic batcher. Jobs batch only when they agree on size, steps,
@@ -57,6 +58,12 @@ import java.util.stream.IntStream;
  * virtual clock (default), or with {@code --onnx} by the generated tiny model on the CPU, its measured wall time
  * driving the clock. A job of {@code n} images is {@code n} one-image requests (as the worker runs it) and is
  * done when its last image is decoded; latency is arrival to done.
+ *
+ * <p>{@code --overlap-decode} models the worker's {@code kiln.worker.settle.overlap-decode} for the {@code step}
+ * policy: a finished request's VAE decode runs on a second lane (one decode thread, in order) while the UNet
+ * calls go on, and the job is done when its decode is; {@code --decode-contention F} still charges the UNet
+ * lane F times the decode's cost, for a device shared by both (0: the decode costs the UNet nothing, an upper
+ * bound of the gain; 1: no gain at all). The cost model holds no measurement of concurrent calls.
  */
 public final class BatchingBench {
 
@@ -71,9 +78,17 @@ public final class BatchingBench {
      * @param limit        replay at most this many jobs (0 = all)
      * @param maxWaitMillis the static batcher's hold time for a partial batch
      * @param vaeBatchImages images per VAE call, both policies
+     * @param overlapDecode  the step policy decodes on a second lane while its UNet calls go on
+     * @param decodeContention share of an overlapped decode's cost still charged to the UNet lane, 0 to 1
      */
     public record Settings(Path trace, Path costModel, int maxRows, boolean onnx, int limit, long maxWaitMillis,
-                           int vaeBatchImages) {
+                           int vaeBatchImages, boolean overlapDecode, double decodeContention) {
+        public Settings {
+            if (!(decodeContention >= 0 && decodeContention <= 1)) {
+                throw new IllegalArgumentException("--decode-contention must be between 0 and 1, got "
+                        + decodeContention);
+            }
+        }
     }
 
     /** One trace line. */
@@ -206,6 +221,8 @@ public final class BatchingBench {
         long calls;
         long rows;
         long bucketRows;
+        /** When the decode lane is free (overlapped decode). */
+        double decodeFree;
         double lastDone;
         int images;
 
@@ -261,6 +278,21 @@ public final class BatchingBench {
         }
     }
 
+    /** The decode on its own lane, after the decodes handed over before it; the UNet lane pays the contention. */
+    private static void stepAndOverlapDecode(StepBatchExecutor executor, ClockedModels models, Tally tally,
+                                             double contention) {
+        StepCall call = executor.step();
+        tally.call(call);
+        if (!call.finished().isEmpty()) {
+            double handedOver = models.clockMillis();
+            executor.decode(call.finished());
+            double cost = models.clockMillis() - handedOver;
+            models.rewindTo(handedOver + contention * cost);
+            tally.decodeFree = Math.max(tally.decodeFree, handedOver) + cost;
+            tally.finished(call.finished(), tally.decodeFree);
+        }
+    }
+
     static Result runStep(List<TraceJob> jobs, Backend backend, Settings settings) {
         ClockedModels models = backend.models();
         int maxRows = settings.maxRows();
@@ -306,9 +338,14 @@ public final class BatchingBench {
                     models.advanceTo(jobs.get(next).atMillis());
                     continue;
                 }
-                stepAndDecode(executor, models, tally);
+                if (settings.overlapDecode()) {
+                    stepAndOverlapDecode(executor, models, tally, settings.decodeContention());
+                } else {
+                    stepAndDecode(executor, models, tally);
+                }
             }
-            return tally.result("step", jobs, maxRows, executor.cache().hitRate());
+            return tally.result(settings.overlapDecode() ? "step+overlap_decode" : "step", jobs, maxRows,
+                    executor.cache().hitRate());
         }
     }
 

@@ -9,4 +9,7 @@ interface ClockedModels extends StepModels {
 
     /** Idles until {@code millis} (no-op when the clock is past it). */
     void advanceTo(double millis);
+
+    /** Sets the clock back to {@code millis}: time a call spent that another lane (the decode thread) carries. */
+    void rewindTo(double millis);
 }

@@ -36,6 +36,11 @@ final class SimulatedModels implements ClockedModels {
     }
 
     @Override
+    public void rewindTo(double millis) {
+        clockMillis = Math.min(clockMillis, millis);
+    }
+
+    @Override
     public StableDiffusionModels.Facts facts() {
         return facts;
     }

@@ -29,6 +29,11 @@ final class TimedModels implements ClockedModels {
         clockMillis = Math.max(clockMillis, millis);
     }
 
+    @Override
+    public void rewindTo(double millis) {
+        clockMillis = Math.min(clockMillis, millis);
+    }
+
     private <T> T timed(Supplier<T> call) {
         long t0 = System.nanoTime();
         try {

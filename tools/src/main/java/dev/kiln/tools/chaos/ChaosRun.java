@@ -133,7 +133,6 @@ public final class ChaosRun {
                         // 8 guided images per UNet call, as before step-level batching; CPU calls stay small.
                         "kiln.worker.batching.max-rows", "16",
                         "kiln.worker.warmup.size-pixels", "32",
-                        "kiln.worker.warmup.steps", "1",
                         "kiln.worker.shutdown.grace", "10s",
                         "quarkus.shutdown.timeout", "15s"));
     }

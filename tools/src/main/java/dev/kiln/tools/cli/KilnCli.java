@@ -50,7 +50,8 @@ import java.util.Set;
  * bench      [--model DIR] [--fp16-unet] ...  see PipelineBench
  * bench png  [--runs 50] [--image FILE ...]  PNG encoder micro-benchmark, see PngBench
  * bench batching --trace FILE [--cost-model FILE] [--max-rows 64] [--onnx] [--limit N] [--max-wait-ms 50]
- *            [--vae-batch-images 8]         static vs step-level batching on an arrival trace, see BatchingBench
+ *            [--vae-batch-images 8] [--overlap-decode [--decode-contention 0]]
+ *                                           static vs step-level batching on an arrival trace, see BatchingBench
  * </pre>
  *
  * Device options for generate/bench: {@code --device cpu|cuda}, {@code --require-cuda},
@@ -59,7 +60,7 @@ import java.util.Set;
  */
 public final class KilnCli {
 
-    private static final Set<String> FLAGS = Set.of("require-cuda", "img2img", "fp16-unet", "onnx");
+    private static final Set<String> FLAGS = Set.of("require-cuda", "img2img", "fp16-unet", "onnx", "overlap-decode");
 
     private KilnCli() {
     }
@@ -100,7 +101,8 @@ public final class KilnCli {
                     BatchingBench.run(new BatchingBench.Settings(Path.of(options.require("trace")),
                             costModel == null ? null : Path.of(costModel), options.getInt("max-rows", 64),
                             options.flag("onnx"), options.getInt("limit", 0), options.getLong("max-wait-ms", 50),
-                            options.getInt("vae-batch-images", 8)), out);
+                            options.getInt("vae-batch-images", 8), options.flag("overlap-decode"),
+                            options.getDouble("decode-contention", 0.0)), out);
                     return 0;
                 }
                 if (options.positional().contains("png")) {
