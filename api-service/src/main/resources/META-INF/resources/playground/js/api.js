@@ -14,6 +14,9 @@ export class ApiError extends Error {
   }
 }
 
+/** Previews of the running denoise the page asks for (the API allows 0–3). */
+const PARTIAL_IMAGES = 2;
+
 export class KilnApi {
   /** @param {() => string} key returns the current API key */
   constructor(key) {
@@ -41,22 +44,26 @@ export class KilnApi {
     return this.ok(`/v1/usage?period=${encodeURIComponent(period)}`);
   }
 
-  /** Submits asynchronously (202 + job object) so the page can follow and cancel the job. */
+  /**
+   * Submits asynchronously (202 + job object) so the page can follow and cancel the job, asking for
+   * PARTIAL_IMAGES previews on the job's event feed (not part of the snippets: they show the plain request).
+   */
   async submit(request) {
     const init = { method: 'POST', headers: { Prefer: 'respond-async' } };
+    const fields = { ...request.fields, partial_images: PARTIAL_IMAGES };
     let path;
     if (request.image) {
       path = '/v1/images/edits';
       const form = new FormData();
       form.append('image', request.image.blob, request.image.name);
-      for (const [name, value] of Object.entries(request.fields)) {
+      for (const [name, value] of Object.entries(fields)) {
         form.append(name, String(value));
       }
       init.body = form;
     } else {
       path = '/v1/images/generations';
       init.headers['Content-Type'] = 'application/json';
-      init.body = JSON.stringify(request.fields);
+      init.body = JSON.stringify(fields);
     }
     return this.ok(path, init, [200, 202]);
   }

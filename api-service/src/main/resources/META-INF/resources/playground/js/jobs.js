@@ -37,6 +37,7 @@ async function followFeed(api, jobId, onUpdate) {
     await response.body?.cancel();
     return;
   }
+  onUpdate({ feed: 'open' });
   try {
     await readEvents(response, ({ event, data }) => {
       const update = fromEvent(event, data);

@@ -181,6 +181,8 @@ async function generate() {
   const fields = requestFields();
   const image = inputImage ? { blob: inputImage.blob, name: inputImage.name } : null;
   setBusy(true);
+  delete byId('progress').dataset.feed;
+  byId('progress-preview').dataset.shown = '0';
   setProgress({ status: 'submitting' });
   try {
     const job = await api.submit({ fields, image });
@@ -263,10 +265,15 @@ function setProgress(update) {
   if (update.done) {
     label = `succeeded: ${update.done} image${update.done === 1 ? '' : 's'}`;
   }
+  if (update.feed) {
+    // Marks for tests and tools: the live feed is being read, and how many previews this job showed.
+    byId('progress').dataset.feed = update.feed;
+  }
   if (update.preview) {
     const preview = byId('progress-preview');
     preview.src = `data:image/${update.preview.format};base64,${update.preview.b64}`;
     preview.hidden = false;
+    preview.dataset.shown = String(Number(preview.dataset.shown || 0) + 1);
   } else if (update.status && update.status !== 'running') {
     byId('progress-preview').hidden = true;
   }
