@@ -1,12 +1,12 @@
 package dev.kiln.api;
 
-import io.smallrye.config.ConfigMapping;
-import io.smallrye.config.WithDefault;
-import io.smallrye.config.WithName;
-
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
 
 /**
  * All {@code kiln.api.*} settings. Defaults are documented here and in docs/configuration-api.md;

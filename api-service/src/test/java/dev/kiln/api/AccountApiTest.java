@@ -1,18 +1,19 @@
 package dev.kiln.api;
 
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.nullValue;
+
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
 import dev.kiln.api.support.Kiln;
 import dev.kiln.api.support.TestWorker;
 import dev.kiln.devstack.quarkus.DevStackTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
-import org.junit.jupiter.api.Test;
-
-import java.util.Map;
-
-import static io.restassured.RestAssured.given;
-import static org.hamcrest.Matchers.equalTo;
-import static org.hamcrest.Matchers.nullValue;
 
 /** The key-scoped views of the caller's own account: {@code GET /v1/account} and {@code GET /v1/usage}. */
 @QuarkusTest

@@ -1,21 +1,22 @@
 package dev.kiln.api;
 
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasKey;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.not;
+
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+
 import dev.kiln.api.support.Kiln;
 import dev.kiln.devstack.quarkus.DevStackTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
-import org.junit.jupiter.api.Test;
-
-import java.util.Map;
-import java.util.UUID;
-
-import static io.restassured.RestAssured.given;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.hamcrest.Matchers.equalTo;
-import static org.hamcrest.Matchers.hasSize;
-import static org.hamcrest.Matchers.not;
-import static org.hamcrest.Matchers.hasKey;
 
 @QuarkusTest
 @QuarkusTestResource(DevStackTestResource.class)
@@ -56,7 +57,7 @@ class AdminApiTest {
     @Test
     void rejectsNonPositiveOrFractionalTopUps() {
         Kiln.Account a = Kiln.account("payg", "free", 0);
-        for (Object amount : new Object[]{0, -5, 1.5, "100"}) {
+        for (Object amount : new Object[] { 0, -5, 1.5, "100" }) {
             Kiln.admin().contentType(ContentType.JSON).body(Map.of("amount_micros", amount))
                     .post("/admin/v1/accounts/" + a.id() + "/top-ups").then().statusCode(400)
                     .body("error.param", equalTo("amount_micros"));
@@ -209,7 +210,7 @@ class AdminApiTest {
     void ledgerPageSizeAndCursorAreValidated() {
         Kiln.Account a = Kiln.account("payg", "free", 0);
         String ledger = "/admin/v1/accounts/" + a.id() + "/ledger";
-        for (String limit : new String[]{"0", "1001", "ten"}) {
+        for (String limit : new String[] { "0", "1001", "ten" }) {
             Kiln.admin().queryParam("limit", limit).get(ledger).then().statusCode(400)
                     .body("error.param", equalTo("limit"));
         }

@@ -1,16 +1,8 @@
 package dev.kiln.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.kiln.api.support.EventStream;
-import dev.kiln.api.support.Kiln;
-import dev.kiln.api.support.TestWorker;
-import dev.kiln.devstack.quarkus.DevStackTestResource;
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.http.ContentType;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
 
 import java.io.InputStream;
 import java.net.URI;
@@ -20,9 +12,19 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 
-import static io.restassured.RestAssured.given;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.hamcrest.Matchers.equalTo;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.kiln.api.support.EventStream;
+import dev.kiln.api.support.Kiln;
+import dev.kiln.api.support.TestWorker;
+import dev.kiln.devstack.quarkus.DevStackTestResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
 
 /** {@code GET /v1/images/jobs/{id}/events} and the {@code progress} of {@code GET /v1/images/jobs/{id}}. */
 @QuarkusTest

@@ -1,11 +1,8 @@
 package dev.kiln.api;
 
-import dev.kiln.api.support.Kiln;
-import dev.kiln.devstack.quarkus.DevStackTestResource;
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
-import io.quarkus.test.junit.QuarkusTest;
-import org.junit.jupiter.api.Test;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,9 +15,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
-import static io.restassured.RestAssured.given;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.hamcrest.Matchers.equalTo;
+import org.junit.jupiter.api.Test;
+
+import dev.kiln.api.support.Kiln;
+import dev.kiln.devstack.quarkus.DevStackTestResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
 
 /** Money and limits under concurrency: the submit script is the only arbiter, and it is exact. */
 @QuarkusTest
@@ -99,7 +100,8 @@ class MoneyAndLimitsTest {
                 .post("/admin/v1/accounts/" + a.id() + "/top-ups").then().statusCode(200);
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            ids.add(given().header("Authorization", a.bearer()).header("Prefer", "respond-async").contentType("application/json")
+            ids.add(given().header("Authorization", a.bearer()).header("Prefer", "respond-async")
+                    .contentType("application/json")
                     .body(Map.of("prompt", "ledger", "n", 2, "model", "sd-1.5-paid")).post("/v1/images/generations")
                     .then().statusCode(202).extract().path("id"));
         }

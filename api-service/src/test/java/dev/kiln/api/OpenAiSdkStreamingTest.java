@@ -1,5 +1,16 @@
 package dev.kiln.api;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
@@ -9,22 +20,13 @@ import com.openai.models.images.ImageEditStreamEvent;
 import com.openai.models.images.ImageGenCompletedEvent;
 import com.openai.models.images.ImageGenStreamEvent;
 import com.openai.models.images.ImageGenerateParams;
+
 import dev.kiln.api.support.Kiln;
 import dev.kiln.api.support.TestWorker;
 import dev.kiln.devstack.quarkus.DevStackTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
-import java.net.URI;
-import java.time.Duration;
-import java.util.Base64;
-import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The official OpenAI Java SDK's image streaming ({@code generateStreaming}, {@code editStreaming}) against Kiln. */
 @QuarkusTest
@@ -94,7 +96,8 @@ class OpenAiSdkStreamingTest {
         assertThatThrownBy(() -> {
             try (StreamResponse<ImageGenStreamEvent> stream = client(a).images().generateStreaming(
                     ImageGenerateParams.builder().model("gpt-image-1").prompt(TestWorker.FAIL + " doomed").build())) {
-                stream.stream().forEach(event -> { });
+                stream.stream().forEach(event -> {
+                });
             }
         }).isInstanceOfSatisfying(SseException.class, e -> assertThat(e.code()).contains("worker_crashed"));
     }

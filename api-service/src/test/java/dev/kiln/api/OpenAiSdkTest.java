@@ -1,21 +1,7 @@
 package dev.kiln.api;
 
-import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
-import com.openai.errors.UnauthorizedException;
-import com.openai.models.images.ImageEditParams;
-import com.openai.models.images.ImageGenerateParams;
-import com.openai.models.images.ImagesResponse;
-import dev.kiln.api.support.Kiln;
-import dev.kiln.api.support.TestWorker;
-import dev.kiln.common.jobs.JobJson;
-import dev.kiln.common.jobs.JobSpec;
-import dev.kiln.devstack.quarkus.DevStackTestResource;
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
-import io.quarkus.test.junit.QuarkusTest;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -24,8 +10,24 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Base64;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.errors.UnauthorizedException;
+import com.openai.models.images.ImageEditParams;
+import com.openai.models.images.ImageGenerateParams;
+import com.openai.models.images.ImagesResponse;
+
+import dev.kiln.api.support.Kiln;
+import dev.kiln.api.support.TestWorker;
+import dev.kiln.common.jobs.JobJson;
+import dev.kiln.common.jobs.JobSpec;
+import dev.kiln.devstack.quarkus.DevStackTestResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
 
 /** The official OpenAI Java SDK, pointed at Kiln, generates and edits images end to end. */
 @QuarkusTest

@@ -1,5 +1,24 @@
 package dev.kiln.api;
 
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
 import dev.kiln.api.jobs.JobWaiter;
 import dev.kiln.api.support.Kiln;
 import dev.kiln.common.redis.RedisKeys;
@@ -12,23 +31,6 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
-import jakarta.inject.Inject;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
-
-import java.time.Duration;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-
-import static io.restassured.RestAssured.given;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-import static org.hamcrest.Matchers.equalTo;
-import static org.hamcrest.Matchers.not;
-import static org.hamcrest.Matchers.containsString;
 
 /**
  * Redis and Kafka going away under a running API, on a stack of its own (its services are killed
@@ -109,8 +111,8 @@ class OutagesTest {
     void submissionsWorkAgainOnceRedisIsBack() {
         stack.restartRedis();
         // Redis came back from its AOF; Lettuce reconnects on its own backoff schedule.
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
-                given().get("/q/health/group/dependencies").then().statusCode(200));
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                .untilAsserted(() -> given().get("/q/health/group/dependencies").then().statusCode(200));
         Kiln.Account a = Kiln.account("payg", "free", 100_000);
         given().header("Authorization", a.bearer()).header("Prefer", "respond-async").contentType(ContentType.JSON)
                 .body(Map.of("prompt", "p")).post("/v1/images/generations").then().statusCode(202)
@@ -163,7 +165,7 @@ class OutagesTest {
                 .filter(p -> p.info().commandLine().orElse("").contains(argument))
                 .findFirst().orElseThrow(() -> new IllegalStateException("no stack process " + executable + " " + argument
                         + " among " + stack.processes().stream().map(p -> p.pid() + "=" + p.info().command().orElse("?")
-                        + " " + p.info().commandLine().orElse("?").length()).toList()));
+                                + " " + p.info().commandLine().orElse("?").length()).toList()));
         victim.destroyForcibly();
         victim.onExit().get(30, TimeUnit.SECONDS);
     }

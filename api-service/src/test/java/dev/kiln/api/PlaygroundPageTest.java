@@ -1,17 +1,18 @@
 package dev.kiln.api;
 
-import dev.kiln.devstack.quarkus.DevStackTestResource;
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.response.Response;
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.endsWith;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import dev.kiln.devstack.quarkus.DevStackTestResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
 
 /** The playground is served by the API itself, as static files, under a policy that keeps it same-origin. */
 @QuarkusTest

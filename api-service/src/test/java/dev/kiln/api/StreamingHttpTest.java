@@ -1,17 +1,8 @@
 package dev.kiln.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.kiln.api.support.EventStream;
-import dev.kiln.api.support.Kiln;
-import dev.kiln.api.support.TestWorker;
-import dev.kiln.common.jobs.JobJson;
-import dev.kiln.devstack.quarkus.DevStackTestResource;
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.http.ContentType;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
 
 import java.io.InputStream;
 import java.net.URI;
@@ -26,9 +17,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import static io.restassured.RestAssured.given;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.hamcrest.Matchers.equalTo;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.kiln.api.support.EventStream;
+import dev.kiln.api.support.Kiln;
+import dev.kiln.api.support.TestWorker;
+import dev.kiln.common.jobs.JobJson;
+import dev.kiln.devstack.quarkus.DevStackTestResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
 
 /** {@code stream: true} read as raw server-sent events: OpenAI's image streaming events, heartbeats and errors. */
 @QuarkusTest
@@ -162,7 +164,7 @@ class StreamingHttpTest {
         long balanceBefore = a.balanceMicros();
         TestWorker.get().release(jobId);
         HttpResponse<InputStream> feed = HTTP.send(HttpRequest.newBuilder(generations.resolve("/v1/images/jobs/"
-                        + jobId + "/events")).header("Authorization", a.bearer()).timeout(Duration.ofSeconds(60)).build(),
+                + jobId + "/events")).header("Authorization", a.bearer()).timeout(Duration.ofSeconds(60)).build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         List<EventStream.Event> events;
         try (EventStream stream = new EventStream(feed.body())) {

@@ -1,11 +1,12 @@
 package dev.kiln.deploy;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import dev.kiln.deploy.render.HelmRenderer;
 import dev.kiln.deploy.render.KustomizeRenderer;
 import dev.kiln.deploy.render.Rendering;
 import dev.kiln.deploy.render.RepoPaths;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Every deployment flavour the checks run against, rendered once per JVM: the chart with its
@@ -14,24 +15,26 @@ import java.util.List;
  */
 final class Renderings {
 
-  private static List<Rendering> cached;
+    private static List<Rendering> cached;
 
-  private Renderings() {}
-
-  static synchronized List<Rendering> all() {
-    if (cached == null) {
-      HelmRenderer helm = new HelmRenderer(RepoPaths.chart());
-      KustomizeRenderer kustomize = new KustomizeRenderer();
-      List<Rendering> renderings = new ArrayList<>();
-      renderings.add(helm.render("default values", null, false));
-      renderings.add(helm.render("ci/gpu-autoscaling-values.yaml", RepoPaths.gpuAutoscalingValues(), true));
-      renderings.add(kustomize.resourcesOnly(RepoPaths.kustomizeBase(), "k8s base (resources only)", true));
-      if (KustomizeRenderer.kubectl().isPresent()) {
-        renderings.add(kustomize.kubectlKustomize(RepoPaths.kustomizeBase(), "k8s base (kubectl kustomize)", true));
-        renderings.add(kustomize.kubectlKustomize(RepoPaths.kustomizeExampleOverlay(), "k8s overlays/example (kubectl kustomize)", true));
-      }
-      cached = List.copyOf(renderings);
+    private Renderings() {
     }
-    return cached;
-  }
+
+    static synchronized List<Rendering> all() {
+        if (cached == null) {
+            HelmRenderer helm = new HelmRenderer(RepoPaths.chart());
+            KustomizeRenderer kustomize = new KustomizeRenderer();
+            List<Rendering> renderings = new ArrayList<>();
+            renderings.add(helm.render("default values", null, false));
+            renderings.add(helm.render("ci/gpu-autoscaling-values.yaml", RepoPaths.gpuAutoscalingValues(), true));
+            renderings.add(kustomize.resourcesOnly(RepoPaths.kustomizeBase(), "k8s base (resources only)", true));
+            if (KustomizeRenderer.kubectl().isPresent()) {
+                renderings.add(kustomize.kubectlKustomize(RepoPaths.kustomizeBase(), "k8s base (kubectl kustomize)", true));
+                renderings.add(kustomize.kubectlKustomize(RepoPaths.kustomizeExampleOverlay(),
+                        "k8s overlays/example (kubectl kustomize)", true));
+            }
+            cached = List.copyOf(renderings);
+        }
+        return cached;
+    }
 }

@@ -1,10 +1,11 @@
 package dev.kiln.devstack;
 
-import dev.kiln.devstack.containers.ContainerDevStack;
-import dev.kiln.devstack.local.ProcessDevStack;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+
+import dev.kiln.devstack.containers.ContainerDevStack;
+import dev.kiln.devstack.local.ProcessDevStack;
 
 /**
  * A running set of real backing services for tests and local runs: a Kafka broker, a Redis server and an
@@ -17,7 +18,8 @@ import java.util.Map;
  * }
  * }</pre>
  *
- * <p>Closing stops every service and deletes its data. Services also stop on their own when the JVM that
+ * <p>
+ * Closing stops every service and deletes its data. Services also stop on their own when the JVM that
  * started them dies, even by {@code kill -9} (see docs/dev-stack.md).
  */
 public interface DevStack extends AutoCloseable {

@@ -10,14 +10,14 @@ import java.util.Objects;
 /**
  * What to start.
  *
- * @param flavour                 processes on this machine or Testcontainers
- * @param topicPartitions         Kafka topics to create, name to partition count, in order
- * @param bucket                  S3 bucket created at start
- * @param s3AccessKey             access key the S3 server accepts
- * @param s3SecretKey             secret key the S3 server accepts (8+ characters, MinIO's minimum)
- * @param startTimeout            how long each service may take to become ready
- * @param workDir                 where data and logs go; {@code null} for a fresh temp dir. Deleted on close.
- * @param kafkaMaxHeapMegabytes   the broker JVM's -Xmx
+ * @param flavour processes on this machine or Testcontainers
+ * @param topicPartitions Kafka topics to create, name to partition count, in order
+ * @param bucket S3 bucket created at start
+ * @param s3AccessKey access key the S3 server accepts
+ * @param s3SecretKey secret key the S3 server accepts (8+ characters, MinIO's minimum)
+ * @param startTimeout how long each service may take to become ready
+ * @param workDir where data and logs go; {@code null} for a fresh temp dir. Deleted on close.
+ * @param kafkaMaxHeapMegabytes the broker JVM's -Xmx
  */
 public record DevStackConfig(
         Flavour flavour,

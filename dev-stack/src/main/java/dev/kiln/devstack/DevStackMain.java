@@ -5,7 +5,8 @@ import java.util.concurrent.CountDownLatch;
 /**
  * Starts the dev stack for a local run, prints its settings, and keeps it up until Ctrl-C.
  *
- * <p>Output, one {@code key=value} per line: the Quarkus settings ({@link DevStack#settings()}), then
+ * <p>
+ * Output, one {@code key=value} per line: the Quarkus settings ({@link DevStack#settings()}), then
  * {@code kiln.devstack.pid.<n>=<pid> <command>} for each service process, then the line {@link #READY}.
  * Run: {@code mvn -q -pl dev-stack compile exec:java}.
  */

@@ -3,10 +3,10 @@ package dev.kiln.devstack;
 /**
  * How to reach the stack's S3 server: path-style addressing, SigV4, region {@link #REGION}.
  *
- * @param endpoint  e.g. {@code http://127.0.0.1:41234}
+ * @param endpoint e.g. {@code http://127.0.0.1:41234}
  * @param accessKey access key id
  * @param secretKey secret access key
- * @param bucket    bucket that exists once the stack has started
+ * @param bucket bucket that exists once the stack has started
  */
 public record S3Settings(String endpoint, String accessKey, String secretKey, String bucket) {
 

@@ -1,13 +1,13 @@
 package dev.kiln.devstack;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import org.junit.jupiter.api.Test;
+
 import dev.kiln.devstack.containers.ContainerDevStack;
 import dev.kiln.devstack.containers.DockerUnavailableException;
-import org.junit.jupiter.api.Test;
 
 /** The Testcontainers flavour; skipped (and says so) where there is no Docker daemon. */
 class ContainersFlavourTest {
@@ -27,7 +27,7 @@ class ContainersFlavourTest {
         assumeFalse(ContainerDevStack.isDockerAvailable(),
                 "Docker is available here, so the no-Docker message cannot be checked");
         assertThatThrownBy(
-                        () -> DevStack.start(DevStackConfig.defaults().withFlavour(Flavour.CONTAINERS)))
+                () -> DevStack.start(DevStackConfig.defaults().withFlavour(Flavour.CONTAINERS)))
                 .isInstanceOf(DockerUnavailableException.class)
                 .hasMessageContaining("needs Docker");
     }

@@ -2,7 +2,6 @@ package dev.kiln.devstack;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kiln.devstack.process.LoopbackPorts;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -18,9 +17,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+
+import dev.kiln.devstack.process.LoopbackPorts;
 
 /**
  * kill -9 of a JVM that started the stack must not orphan its services: a child JVM runs DevStackMain,

@@ -3,19 +3,6 @@ package dev.kiln.devstack;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
-import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.Delay;
-import io.minio.GetObjectArgs;
-import io.minio.GetPresignedObjectUrlArgs;
-import io.minio.MinioClient;
-import io.minio.PutObjectArgs;
-import io.minio.http.Method;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.net.URI;
@@ -29,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import okhttp3.OkHttpClient;
+
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -44,6 +31,21 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
+import io.minio.GetObjectArgs;
+import io.minio.GetPresignedObjectUrlArgs;
+import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
+import io.minio.http.Method;
+import okhttp3.OkHttpClient;
 
 /** The services of a running stack, reached over real sockets with the clients the apps use. */
 class RunningStackTest {
@@ -71,7 +73,7 @@ class RunningStackTest {
     void kafkaDeliversProducedRecordToConsumerGroup() throws Exception {
         String topic = "kiln.jobs.v1";
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerProperties());
-             KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerProperties("kiln-gpu-workers"))) {
+                KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerProperties("kiln-gpu-workers"))) {
             producer.send(new ProducerRecord<>(topic, "job-1", "{\"v\":1}")).get(30, TimeUnit.SECONDS);
             consumer.subscribe(List.of(topic));
             List<ConsumerRecord<String, String>> received = new ArrayList<>();
@@ -92,7 +94,7 @@ class RunningStackTest {
         properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrapServers());
         try (Admin admin = Admin.create(properties)) {
             Map<String, TopicDescription> topics = admin.describeTopics(List.of("kiln.jobs.v1", "kiln.jobs.dlq.v1",
-                            "kiln.ledger.v1"))
+                    "kiln.ledger.v1"))
                     .allTopicNames().get(30, TimeUnit.SECONDS);
             assertThat(topics.get("kiln.jobs.v1").partitions()).hasSize(8);
             assertThat(topics.get("kiln.jobs.dlq.v1").partitions()).hasSize(1);
@@ -108,7 +110,7 @@ class RunningStackTest {
             RedisCommands<String, String> redis = connection.sync();
             redis.set("kiln:test:balance", "10");
             Long balance = redis.eval("return redis.call('INCRBY', KEYS[1], ARGV[1])", ScriptOutputType.INTEGER,
-                    new String[] {"kiln:test:balance"}, "5");
+                    new String[] { "kiln:test:balance" }, "5");
             assertThat(balance).isEqualTo(15L);
         } finally {
             client.shutdown();
@@ -200,7 +202,8 @@ class RunningStackTest {
         S3Settings s3 = stack.s3();
         minio.putObject(PutObjectArgs.builder().bucket(s3.bucket()).object("outputs/job-1/0.png")
                 .stream(new ByteArrayInputStream(png), png.length, -1).contentType("image/png").build());
-        try (InputStream in = minio.getObject(GetObjectArgs.builder().bucket(s3.bucket()).object("outputs/job-1/0.png").build())) {
+        try (InputStream in = minio
+                .getObject(GetObjectArgs.builder().bucket(s3.bucket()).object("outputs/job-1/0.png").build())) {
             assertThat(in.readAllBytes()).isEqualTo(png);
         }
     }

@@ -2,15 +2,17 @@ package dev.kiln.devstack;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kiln.devstack.local.ProcessDevStack;
-import dev.kiln.devstack.process.LoopbackPorts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+
+import dev.kiln.devstack.local.ProcessDevStack;
+import dev.kiln.devstack.process.LoopbackPorts;
 
 /** What close() leaves behind: nothing. Process-level checks, so always the processes flavour. */
 class StackShutdownTest {
@@ -41,8 +43,8 @@ class StackShutdownTest {
 
     @Test
     void servicePortsAreFreeAfterClose() {
-        assertThat(portsWhileRunning).hasSize(4).allSatisfy(port ->
-                assertThat(LoopbackPorts.isFree(port)).as("port %d free", port).isTrue());
+        assertThat(portsWhileRunning).hasSize(4)
+                .allSatisfy(port -> assertThat(LoopbackPorts.isFree(port)).as("port %d free", port).isTrue());
     }
 
     @Test

@@ -1,6 +1,14 @@
 package dev.kiln.diffusion;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import dev.kiln.diffusion.batch.OnnxStepModels;
@@ -16,19 +24,12 @@ import dev.kiln.diffusion.noise.NoiseSource;
 import dev.kiln.diffusion.scheduler.Scheduler;
 import dev.kiln.diffusion.scheduler.SchedulerRun;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Objects;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.BooleanSupplier;
-import java.util.function.Function;
-
 /**
  * Stable Diffusion 1.5 img2img and text-to-image on ONNX Runtime, numerically following
  * diffusers' {@code StableDiffusionImg2ImgPipeline} / {@code StableDiffusionPipeline} (v0.21).
  *
- * <p>A batch is several requests that share size, steps, strength, scheduler and whether
+ * <p>
+ * A batch is several requests that share size, steps, strength, scheduler and whether
  * guidance is on; each request keeps its own prompt, negative prompt, guidance scale, image count,
  * input image and noise. All rows go through the text encoder in one call and through the UNet in
  * one call per step; every other operation is per row, so a request's images do not depend on
@@ -36,7 +37,8 @@ import java.util.function.Function;
  * rows...]} and {@code eps = uncond + g * (cond - uncond)} with each request's own {@code g};
  * without guidance there is no unconditional pass.
  *
- * <p>The object is long-lived and owns its ONNX sessions. {@link #generate} is thread-safe but
+ * <p>
+ * The object is long-lived and owns its ONNX sessions. {@link #generate} is thread-safe but
  * runs one batch at a time (callers queue on a lock): a GPU gains nothing from interleaving.
  */
 public final class DiffusionPipeline implements AutoCloseable {
@@ -48,13 +50,13 @@ public final class DiffusionPipeline implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
 
     /**
-     * @param models     the loaded sessions (owned from now on: closed with the pipeline)
-     * @param tokenizer  the model's CLIP tokenizer
+     * @param models the loaded sessions (owned from now on: closed with the pipeline)
+     * @param tokenizer the model's CLIP tokenizer
      * @param schedulers scheduler by API name, configured from the model's scheduler config;
-     *                   throws {@link IllegalArgumentException} for an unknown name
+     *        throws {@link IllegalArgumentException} for an unknown name
      */
     public DiffusionPipeline(StableDiffusionModels models, PromptTokenizer tokenizer,
-                             Function<String, Scheduler> schedulers, PipelineOptions options) {
+            Function<String, Scheduler> schedulers, PipelineOptions options) {
         this.models = Objects.requireNonNull(models);
         this.tokenizer = Objects.requireNonNull(tokenizer);
         this.schedulers = Objects.requireNonNull(schedulers);
@@ -84,7 +86,7 @@ public final class DiffusionPipeline implements AutoCloseable {
      * {@link CancellationException} and its work so far is discarded.
      */
     public GenerationResult generate(BatchSettings settings, List<GenerationRequest> requests,
-                                     BooleanSupplier cancelled) {
+            BooleanSupplier cancelled) {
         return generate(settings, requests, cancelled, StepListener.NONE);
     }
 
@@ -94,7 +96,7 @@ public final class DiffusionPipeline implements AutoCloseable {
      * listener fails the batch like any other error: a listener catches its own.
      */
     public GenerationResult generate(BatchSettings settings, List<GenerationRequest> requests,
-                                     BooleanSupplier cancelled, StepListener listener) {
+            BooleanSupplier cancelled, StepListener listener) {
         validate(settings, requests);
         Objects.requireNonNull(listener, "listener");
         lock.lock();
@@ -146,7 +148,7 @@ public final class DiffusionPipeline implements AutoCloseable {
         private final long onnxNanosAtStart = models.onnxRunNanos();
 
         Run(BatchSettings settings, List<GenerationRequest> requests, BooleanSupplier cancelled,
-            StepListener listener) {
+                StepListener listener) {
             this.settings = settings;
             this.requests = requests;
             this.cancelled = cancelled;
@@ -301,7 +303,7 @@ public final class DiffusionPipeline implements AutoCloseable {
             for (int r = 0; r < requests.size(); r++) {
                 int n = requests.get(r).imagesPerPrompt();
                 float[] draw = noise.get(r).draw(kind,
-                        new int[]{n, facts.latentChannels(), latentHeight, latentWidth});
+                        new int[] { n, facts.latentChannels(), latentHeight, latentWidth });
                 System.arraycopy(draw, 0, out, offset, draw.length);
                 offset += draw.length;
             }
@@ -340,7 +342,7 @@ public final class DiffusionPipeline implements AutoCloseable {
                     if (outChannels == 2 * channels) {
                         // latent_parameters = [mean, logvar]: sample as diffusers' DiagonalGaussian.
                         float[] posterior = noise.get(r).draw(NoiseKind.POSTERIOR,
-                                new int[]{1, channels, latentHeight, latentWidth});
+                                new int[] { 1, channels, latentHeight, latentWidth });
                         for (int i = 0; i < latentSize; i++) {
                             float mean = encoded.data()[base + i];
                             float logvar = Math.max(-30f, Math.min(20f, encoded.data()[base + latentSize + i]));

@@ -7,16 +7,16 @@ import dev.kiln.diffusion.noise.SeededNoiseSource;
 /**
  * One caller's request inside a batch.
  *
- * @param prompt          the prompt
- * @param negativePrompt  the negative prompt, or null for none ({@code ""} is encoded instead)
- * @param guidanceScale   this request's classifier-free guidance scale
+ * @param prompt the prompt
+ * @param negativePrompt the negative prompt, or null for none ({@code ""} is encoded instead)
+ * @param guidanceScale this request's classifier-free guidance scale
  * @param imagesPerPrompt how many images ({@code n})
- * @param seed            seed of the request's {@link SeededNoiseSource}
- * @param initImage       img2img input (resized to the batch size), or null for text-to-image
- * @param noise           draws to use instead of the seed (tests, reference replays), or null
+ * @param seed seed of the request's {@link SeededNoiseSource}
+ * @param initImage img2img input (resized to the batch size), or null for text-to-image
+ * @param noise draws to use instead of the seed (tests, reference replays), or null
  */
 public record GenerationRequest(String prompt, String negativePrompt, double guidanceScale, int imagesPerPrompt,
-                                long seed, RgbImage initImage, NoiseSource noise) {
+        long seed, RgbImage initImage, NoiseSource noise) {
 
     public GenerationRequest {
         if (prompt == null) {

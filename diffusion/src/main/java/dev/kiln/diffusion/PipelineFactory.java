@@ -1,16 +1,16 @@
 package dev.kiln.diffusion;
 
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
 import dev.kiln.diffusion.model.ExecutionConfig;
 import dev.kiln.diffusion.model.ModelDirectory;
 import dev.kiln.diffusion.model.StableDiffusionModels;
 import dev.kiln.diffusion.scheduler.Scheduler;
 import dev.kiln.diffusion.scheduler.SchedulerConfig;
 import dev.kiln.diffusion.scheduler.Schedulers;
-
-import java.nio.file.Path;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
 
 /**
  * Opens a {@link DiffusionPipeline} on a model directory: validates the layout, loads the

@@ -10,7 +10,7 @@ import java.util.Arrays;
  * once-per-batch overhead.
  */
 public record StageTimings(long tokenizeNanos, long textEncoderNanos, long vaeEncodeNanos, long[] unetStepNanos,
-                           long vaeDecodeNanos, long onnxNanos, long totalNanos, long unetOnnxNanos) {
+        long vaeDecodeNanos, long onnxNanos, long totalNanos, long unetOnnxNanos) {
 
     public long unetTotalNanos() {
         return Arrays.stream(unetStepNanos).sum();

@@ -1,21 +1,6 @@
 package dev.kiln.diffusion;
 
-import dev.kiln.diffusion.model.StableDiffusionModels;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kiln.diffusion.batch.PromptEmbeddingCache;
-import dev.kiln.diffusion.batch.StepBatchExecutor;
-import dev.kiln.diffusion.batch.StepBatchOptions;
-import dev.kiln.diffusion.batch.StepCall;
-import dev.kiln.diffusion.batch.StepRequest;
-import dev.kiln.diffusion.image.ImageDecoder;
-import dev.kiln.diffusion.model.ExecutionConfig;
-import dev.kiln.diffusion.model.ModelDirectory;
-import dev.kiln.diffusion.noise.RecordedNoiseSource;
-import dev.kiln.diffusion.npy.Npy;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +9,24 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.kiln.diffusion.batch.PromptEmbeddingCache;
+import dev.kiln.diffusion.batch.StepBatchExecutor;
+import dev.kiln.diffusion.batch.StepBatchOptions;
+import dev.kiln.diffusion.batch.StepCall;
+import dev.kiln.diffusion.batch.StepRequest;
+import dev.kiln.diffusion.image.ImageDecoder;
+import dev.kiln.diffusion.model.ExecutionConfig;
+import dev.kiln.diffusion.model.ModelDirectory;
+import dev.kiln.diffusion.model.StableDiffusionModels;
+import dev.kiln.diffusion.noise.RecordedNoiseSource;
+import dev.kiln.diffusion.npy.Npy;
 
 /**
  * The pipeline (with the real tokenizer and schedulers) reproduces diffusers' own runs of the

@@ -1,18 +1,19 @@
 package dev.kiln.diffusion;
 
-import dev.kiln.diffusion.image.RgbImage;
-import dev.kiln.diffusion.tiny.TinyModelGenerator;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.kiln.diffusion.image.RgbImage;
+import dev.kiln.diffusion.tiny.TinyModelGenerator;
 
 /** The pipeline's step listener on the project's own tiny model. */
 class StepListenerTest {

@@ -1,12 +1,12 @@
 package dev.kiln.diffusion;
 
-import dev.kiln.diffusion.model.ExecutionConfig;
-import dev.kiln.diffusion.tiny.TinyModelGenerator;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+
+import dev.kiln.diffusion.model.ExecutionConfig;
+import dev.kiln.diffusion.tiny.TinyModelGenerator;
 
 /** Generates tiny model directories (once per spec per JVM) and opens pipelines on them. */
 public final class TinyModels {

@@ -1,19 +1,20 @@
 package dev.kiln.diffusion;
 
-import java.util.Arrays;
-import dev.kiln.diffusion.image.RgbImage;
-import dev.kiln.diffusion.scheduler.Schedulers;
-import dev.kiln.diffusion.tiny.TinyModelGenerator;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.kiln.diffusion.image.RgbImage;
+import dev.kiln.diffusion.scheduler.Schedulers;
+import dev.kiln.diffusion.tiny.TinyModelGenerator;
 
 /** Pipeline behaviour on the project's own generated tiny model (no fixtures needed). */
 class TinyPipelineTest {

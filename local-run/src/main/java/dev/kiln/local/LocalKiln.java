@@ -1,13 +1,5 @@
 package dev.kiln.local;
 
-import dev.kiln.devstack.DevStack;
-import dev.kiln.devstack.process.LoopbackPorts;
-import dev.kiln.devstack.process.Polling;
-import dev.kiln.local.admin.AdminClient;
-import dev.kiln.local.admin.LocalAccount;
-import dev.kiln.local.faults.TcpLink;
-import dev.kiln.local.process.QuarkusApp;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -24,12 +16,21 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
+import dev.kiln.devstack.DevStack;
+import dev.kiln.devstack.process.LoopbackPorts;
+import dev.kiln.devstack.process.Polling;
+import dev.kiln.local.admin.AdminClient;
+import dev.kiln.local.admin.LocalAccount;
+import dev.kiln.local.faults.TcpLink;
+import dev.kiln.local.process.QuarkusApp;
+
 /**
  * Kiln running on this machine: the dev stack (Kafka, Redis, S3 as child processes), the API and any number of
  * workers, each a separate JVM launched from its built {@code quarkus-app}. Used by {@link RunKiln} and by the
  * end-to-end tests, so the tests exercise exactly what a developer runs.
  *
- * <p>Every process dies with this JVM (stdin lifeline, see docs/dev-stack.md); {@link #close()} stops them in
+ * <p>
+ * Every process dies with this JVM (stdin lifeline, see docs/dev-stack.md); {@link #close()} stops them in
  * order: workers (graceful: finish the batch in hand), API, then the stack.
  */
 public final class LocalKiln implements AutoCloseable {
@@ -228,7 +229,10 @@ public final class LocalKiln implements AutoCloseable {
         return settings;
     }
 
-    /** Settings every worker gets: the stack's {@code kafka.*} and {@code kiln.worker.*}, and the model (the repository's test model, flagged as such, unless one is given). */
+    /**
+     * Settings every worker gets: the stack's {@code kafka.*} and {@code kiln.worker.*}, and the model (the repository's test
+     * model, flagged as such, unless one is given).
+     */
     public Map<String, String> workerSettings() {
         Map<String, String> settings = new LinkedHashMap<>();
         stackSettings().forEach((key, value) -> {

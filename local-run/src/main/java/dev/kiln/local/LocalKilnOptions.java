@@ -1,7 +1,5 @@
 package dev.kiln.local;
 
-import dev.kiln.devstack.DevStackConfig;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,27 +8,29 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
+import dev.kiln.devstack.DevStackConfig;
+
 /**
  * How to run Kiln locally.
  *
- * @param repoDir             repository root: {@code api-service/} and {@code gpu-worker/} with their built
- *                            {@code target/quarkus-app/quarkus-run.jar}
- * @param workDir             per-process directories (settings file, {@code app.log}); emptied at start
- * @param modelDir            an SD 1.5 ONNX export for the worker, or null: the worker then serves the repository's
- *                            test model ({@link #testModelDir()}, random weights: images are noise) with the dev
- *                            flag {@code kiln.worker.allow-test-model}
- * @param preferredApiPort    API port if free (8080), else a free one; 0 = always a free one
+ * @param repoDir repository root: {@code api-service/} and {@code gpu-worker/} with their built
+ *        {@code target/quarkus-app/quarkus-run.jar}
+ * @param workDir per-process directories (settings file, {@code app.log}); emptied at start
+ * @param modelDir an SD 1.5 ONNX export for the worker, or null: the worker then serves the repository's
+ *        test model ({@link #testModelDir()}, random weights: images are noise) with the dev
+ *        flag {@code kiln.worker.allow-test-model}
+ * @param preferredApiPort API port if free (8080), else a free one; 0 = always a free one
  * @param preferredWorkerPort first worker's HTTP port if free (8081), else free; 0 = always free
- * @param adminToken          the API's admin bearer token for this run
- * @param keyPepper           the API's key pepper for this run
- * @param apiSettings         extra Quarkus properties for the API (override the defaults)
- * @param workerSettings      extra Quarkus properties for every worker
- * @param apiJvmOptions       JVM flags of the API process
- * @param workerJvmOptions    JVM flags of each worker process
- * @param readyTimeout        bound on each app's start until {@code /q/health/ready} is 200
- * @param stack               what the dev stack starts
- * @param s3ThroughLink       the apps reach S3 through a {@link dev.kiln.local.faults.TcpLink} that
- *                            {@link LocalKiln#blockS3()} can cut (fault injection); false = directly
+ * @param adminToken the API's admin bearer token for this run
+ * @param keyPepper the API's key pepper for this run
+ * @param apiSettings extra Quarkus properties for the API (override the defaults)
+ * @param workerSettings extra Quarkus properties for every worker
+ * @param apiJvmOptions JVM flags of the API process
+ * @param workerJvmOptions JVM flags of each worker process
+ * @param readyTimeout bound on each app's start until {@code /q/health/ready} is 200
+ * @param stack what the dev stack starts
+ * @param s3ThroughLink the apps reach S3 through a {@link dev.kiln.local.faults.TcpLink} that
+ *        {@link LocalKiln#blockS3()} can cut (fault injection); false = directly
  */
 public record LocalKilnOptions(
         Path repoDir,

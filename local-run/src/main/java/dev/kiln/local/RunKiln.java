@@ -1,8 +1,5 @@
 package dev.kiln.local;
 
-import dev.kiln.local.admin.LocalAccount;
-import dev.kiln.local.process.QuarkusApp;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +9,9 @@ import java.util.HexFormat;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 
+import dev.kiln.local.admin.LocalAccount;
+import dev.kiln.local.process.QuarkusApp;
+
 /**
  * The one command that runs Kiln on a laptop: dev stack + API + worker(s) as separate processes, a funded
  * local account and key, and ready-to-paste examples. Ctrl-C stops everything; nothing outlives this JVM.
@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * mvn -B -q -DskipTests install &amp;&amp; mvn -B -q -pl local-run exec:java
  * </pre>
  *
- * <p>System properties (all optional): {@code kiln.model-dir} (or env {@code KILN_MODEL_DIR}) an SD 1.5 ONNX
+ * <p>
+ * System properties (all optional): {@code kiln.model-dir} (or env {@code KILN_MODEL_DIR}) an SD 1.5 ONNX
  * directory, else the repository's tiny test model; {@code kiln.local.api-port} (8080, a free port if taken);
  * {@code kiln.local.worker-port} (8081); {@code kiln.local.workers} (1); {@code kiln.local.work-dir}
  * (logs and settings, default {@code local-run/target/kiln-local}); {@code kiln.local.top-up-micros}
@@ -41,7 +42,7 @@ public final class RunKiln {
                 repoDir.resolve("local-run/target/kiln-local").toString())).toAbsolutePath();
         String adminToken = "local-admin-" + randomHex(16);
         LocalKilnOptions options = LocalKilnOptions.defaults(repoDir, workDir, modelDir, adminToken,
-                        "local-pepper-" + randomHex(16))
+                "local-pepper-" + randomHex(16))
                 .withPorts(Integer.getInteger("kiln.local.api-port", 8080),
                         Integer.getInteger("kiln.local.worker-port", 8081));
         int workerCount = Integer.getInteger("kiln.local.workers", 1);

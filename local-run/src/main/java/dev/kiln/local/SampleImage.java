@@ -1,10 +1,11 @@
 package dev.kiln.local;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+
+import javax.imageio.ImageIO;
 
 /** A small, deterministic RGB gradient PNG to try img2img with. */
 public final class SampleImage {

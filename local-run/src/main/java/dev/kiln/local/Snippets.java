@@ -10,12 +10,12 @@ final class Snippets {
     }
 
     /**
-     * @param baseUrl      {@code http://127.0.0.1:8080/v1}
-     * @param apiKey       the local key
-     * @param size         {@code WxH} that suits the model (small for the tiny model)
-     * @param steps        denoising steps
-     * @param inputPng     a small PNG on disk for img2img
-     * @param inputBase64  the same image, base64, for the JSON {@code image} extension
+     * @param baseUrl {@code http://127.0.0.1:8080/v1}
+     * @param apiKey the local key
+     * @param size {@code WxH} that suits the model (small for the tiny model)
+     * @param steps denoising steps
+     * @param inputPng a small PNG on disk for img2img
+     * @param inputBase64 the same image, base64, for the JSON {@code image} extension
      */
     static String render(URI baseUrl, String apiKey, String size, int steps, Path inputPng, String inputBase64) {
         String url = baseUrl.toString();
@@ -57,6 +57,7 @@ final class Snippets {
                         .putAdditionalBodyProperty("steps", JsonValue.from(%4$d))
                         .build());
                 System.out.println(r.data().orElseThrow().get(0).url().orElseThrow());
-                """.formatted(url, apiKey, size, steps, inputPng.toAbsolutePath(), inputBase64);
+                """
+                .formatted(url, apiKey, size, steps, inputPng.toAbsolutePath(), inputBase64);
     }
 }

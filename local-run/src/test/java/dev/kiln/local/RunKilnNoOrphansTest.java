@@ -1,8 +1,6 @@
 package dev.kiln.local;
 
-import dev.kiln.devstack.process.Polling;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -16,7 +14,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+
+import dev.kiln.devstack.process.Polling;
 
 /**
  * The one command, run as a real process: it prints a usable key, and when it is killed with SIGKILL (no
@@ -72,7 +73,7 @@ class RunKilnNoOrphansTest {
     private static void readLines(Process process, StringBuilder output, AtomicBoolean running) {
         try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
                 StandardCharsets.UTF_8))) {
-            for (String line; (line = in.readLine()) != null; ) {
+            for (String line; (line = in.readLine()) != null;) {
                 synchronized (output) {
                     output.append(line).append('\n');
                 }

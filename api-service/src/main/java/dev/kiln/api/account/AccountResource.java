@@ -1,13 +1,10 @@
 package dev.kiln.api.account;
 
-import dev.kiln.api.auth.ApiKeyAuthenticator;
-import dev.kiln.api.auth.Caller;
-import dev.kiln.api.auth.PresentedKey;
-import dev.kiln.api.billing.Accounts;
-import dev.kiln.api.errors.ApiException;
-import dev.kiln.api.ratelimit.RateLimitSnapshot;
-import dev.kiln.api.ratelimit.TierTable;
-import io.smallrye.common.annotation.Blocking;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
@@ -17,10 +14,14 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-import java.time.Clock;
-import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import dev.kiln.api.auth.ApiKeyAuthenticator;
+import dev.kiln.api.auth.Caller;
+import dev.kiln.api.auth.PresentedKey;
+import dev.kiln.api.billing.Accounts;
+import dev.kiln.api.errors.ApiException;
+import dev.kiln.api.ratelimit.RateLimitSnapshot;
+import dev.kiln.api.ratelimit.TierTable;
+import io.smallrye.common.annotation.Blocking;
 
 /**
  * What a key may see of its own account: {@code GET /v1/account} (wallet, tier and the key's limits)
@@ -62,7 +63,7 @@ public class AccountResource {
     @GET
     @Path("/usage")
     public Response usage(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-                          @QueryParam("period") String periodParam) {
+            @QueryParam("period") String periodParam) {
         Caller caller = auth.authenticate(authorization);
         UsagePeriod period;
         try {

@@ -1,10 +1,10 @@
 package dev.kiln.api.account;
 
-import dev.kiln.api.billing.LedgerEntry;
-
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+
+import dev.kiln.api.billing.LedgerEntry;
 
 /**
  * What one key's submissions of a period cost: the jobs it submitted (their ledger {@code reserve}
@@ -12,11 +12,11 @@ import java.util.Set;
  * the period counts there even if it settles after the period ends; its reservation is
  * {@code pendingMicros} until then.
  *
- * @param jobs           jobs the key submitted in the period
- * @param images         images charged for them
- * @param spendMicros    amount charged for them
+ * @param jobs jobs the key submitted in the period
+ * @param images images charged for them
+ * @param spendMicros amount charged for them
  * @param refundedMicros amount refunded (failed, canceled, expired jobs, missing images)
- * @param pendingMicros  still reserved by those of them not settled yet
+ * @param pendingMicros still reserved by those of them not settled yet
  */
 public record KeyUsage(long jobs, long images, long spendMicros, long refundedMicros, long pendingMicros) {
 

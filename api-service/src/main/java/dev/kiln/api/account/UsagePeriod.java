@@ -1,10 +1,10 @@
 package dev.kiln.api.account;
 
-import dev.kiln.api.errors.ApiException;
-
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+
+import dev.kiln.api.errors.ApiException;
 
 /** The calendar periods {@code GET /v1/usage} sums over, in UTC, each from its start until now. */
 public enum UsagePeriod {

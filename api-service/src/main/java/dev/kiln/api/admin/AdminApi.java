@@ -1,7 +1,21 @@
 package dev.kiln.api.admin;
 
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.regex.Pattern;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.kiln.api.ApiConfig;
 import dev.kiln.api.billing.Accounts;
 import dev.kiln.api.billing.LedgerEntry;
@@ -12,17 +26,6 @@ import dev.kiln.api.ratelimit.TierTable;
 import dev.kiln.common.errors.ErrorCodes;
 import dev.kiln.common.errors.ErrorType;
 import dev.kiln.common.redis.RedisKeys;
-import jakarta.enterprise.context.ApplicationScoped;
-import org.jboss.logging.Logger;
-
-import java.io.IOException;
-import java.security.SecureRandom;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.OptionalLong;
-import java.util.regex.Pattern;
 
 /**
  * Operator API under {@code /admin/v1}, behind {@code kiln.api.admin-token}: accounts, keys
@@ -94,7 +97,7 @@ public class AdminApi {
      * it: no ceiling). Takes effect at the next submission; jobs already admitted keep their reservation.
      */
     public Map<String, Object> setCreditLimit(String authorization,
-                                              String id, byte[] body) {
+            String id, byte[] body) {
         auth.require(authorization);
         Accounts.Account account = require(id);
         JsonNode json = parse(body);
@@ -113,7 +116,7 @@ public class AdminApi {
 
     /** Body {@code {"tier"?}} → 201 {@code {"key","key_id",...}}; the key is never shown again. */
     public AdminReply issueKey(String authorization, String id,
-                             byte[] body) {
+            byte[] body) {
         auth.require(authorization);
         require(id);
         JsonNode json = parse(body);
@@ -138,7 +141,7 @@ public class AdminApi {
     }
 
     public Map<String, Object> revokeKey(String authorization,
-                                         String id, String keyId) {
+            String id, String keyId) {
         auth.require(authorization);
         require(id);
         if (!accounts.revokeKey(id, keyId)) {
@@ -156,7 +159,7 @@ public class AdminApi {
      * {@code top_up_reference_reused}.
      */
     public AdminReply topUp(String authorization,
-                                     String id, byte[] body) {
+            String id, byte[] body) {
         auth.require(authorization);
         JsonNode json = parse(body);
         JsonNode amount = json.get("amount_micros");
@@ -197,8 +200,8 @@ public class AdminApi {
      * the deltas, the change in reservations over the page, and {@code next_cursor} when more follow.
      */
     public Map<String, Object> ledger(String authorization,
-                                      String id, String after,
-                                      String limit) {
+            String id, String after,
+            String limit) {
         auth.require(authorization);
         require(id);
         Accounts.LedgerPage page = accounts.ledger(id, cursor(after), pageSize(limit));
@@ -226,8 +229,8 @@ public class AdminApi {
      * account's current ones.
      */
     public Map<String, Object> usage(String authorization,
-                                     String id, String after,
-                                     String limit) {
+            String id, String after,
+            String limit) {
         auth.require(authorization);
         Accounts.Account account = require(id);
         Accounts.LedgerPage page = accounts.ledger(id, cursor(after), pageSize(limit));

@@ -1,7 +1,16 @@
 package dev.kiln.api.admin;
 
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.jboss.logging.Logger;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.kiln.api.ApiConfig;
 import dev.kiln.api.errors.ApiException;
 import dev.kiln.api.errors.ErrorBody;
@@ -16,12 +25,6 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-import org.jboss.logging.Logger;
-
-import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 
 /**
  * The admin API's own HTTP server on {@code kiln.api.admin.port}, apart from the public port, so that

@@ -1,20 +1,21 @@
 package dev.kiln.api.auth;
 
-import dev.kiln.api.ApiConfig;
-import dev.kiln.api.errors.ApiException;
-import dev.kiln.api.ratelimit.RateLimitSnapshot;
-import dev.kiln.api.ratelimit.TierTable;
-import dev.kiln.api.redis.KilnRedis;
-import dev.kiln.api.redis.RedisCalls;
-import dev.kiln.common.redis.KilnScripts;
-import dev.kiln.common.redis.RedisKeys;
-import dev.kiln.common.redis.ScriptRunner;
-import jakarta.enterprise.context.ApplicationScoped;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import dev.kiln.api.ApiConfig;
+import dev.kiln.api.errors.ApiException;
+import dev.kiln.api.ratelimit.RateLimitSnapshot;
+import dev.kiln.api.ratelimit.TierTable;
+import dev.kiln.api.redis.ApiRedis;
+import dev.kiln.api.redis.RedisCalls;
+import dev.kiln.common.redis.KilnScripts;
+import dev.kiln.common.redis.RedisKeys;
+import dev.kiln.common.redis.ScriptRunner;
 
 /**
  * Authenticates requests other than accepted submissions (which authenticate inside the submit
@@ -24,10 +25,10 @@ import java.util.concurrent.CompletionStage;
 @ApplicationScoped
 public class ApiKeyAuthenticator {
     private final ApiConfig config;
-    private final KilnRedis redis;
+    private final ApiRedis redis;
     private final TierTable tiers;
 
-    public ApiKeyAuthenticator(ApiConfig config, KilnRedis redis, TierTable tiers) {
+    public ApiKeyAuthenticator(ApiConfig config, ApiRedis redis, TierTable tiers) {
         this.config = config;
         this.redis = redis;
         this.tiers = tiers;
@@ -47,9 +48,9 @@ public class ApiKeyAuthenticator {
             return CompletableFuture.failedFuture(unauthenticated);
         }
         String a = key.accountId();
-        String[] keys = {RedisKeys.account(a), RedisKeys.apiKey(a, key.keyHash()),
+        String[] keys = { RedisKeys.account(a), RedisKeys.apiKey(a, key.keyHash()),
                 RedisKeys.rateLimit(a, RedisKeys.RL_REQUESTS, key.keyHash()),
-                RedisKeys.rateLimit(a, RedisKeys.RL_IMAGES, key.keyHash())};
+                RedisKeys.rateLimit(a, RedisKeys.RL_IMAGES, key.keyHash()) };
         List<String> args = new ArrayList<>();
         args.add(Long.toString(tiers.windowMillis()));
         args.add(tiers.defaultTier());

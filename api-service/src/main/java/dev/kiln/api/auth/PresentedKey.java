@@ -1,12 +1,12 @@
 package dev.kiln.api.auth;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
 import dev.kiln.api.errors.ApiException;
 import dev.kiln.common.errors.ErrorCodes;
 import dev.kiln.common.errors.ErrorType;
 import dev.kiln.common.redis.ApiKeys;
-
-import java.nio.charset.StandardCharsets;
-import java.util.Map;
 
 /** A well-formed key from {@code Authorization: Bearer}, reduced to what is safe to keep: account and hash. */
 public record PresentedKey(String accountId, String keyHash) {

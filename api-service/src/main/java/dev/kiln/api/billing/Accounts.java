@@ -1,7 +1,22 @@
 package dev.kiln.api.billing;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletionStage;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
 import dev.kiln.api.ApiConfig;
-import dev.kiln.api.redis.KilnRedis;
+import dev.kiln.api.redis.ApiRedis;
 import dev.kiln.api.redis.RedisCalls;
 import dev.kiln.common.redis.ApiKeys;
 import dev.kiln.common.redis.KilnScripts;
@@ -10,19 +25,6 @@ import dev.kiln.common.redis.ScriptRunner;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
-import jakarta.enterprise.context.ApplicationScoped;
-
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
-import java.util.ArrayList;
-import java.util.HexFormat;
-import java.util.List;
-import java.util.concurrent.CompletionStage;
-import java.util.Map;
-import java.util.Optional;
-import java.util.OptionalLong;
 
 /** Accounts, keys, wallets and the ledger, as the admin API needs them. Blocking calls. */
 @ApplicationScoped
@@ -31,11 +33,11 @@ public class Accounts {
     /** Entries per XRANGE when a caller needs a whole period of the ledger. */
     private static final int LEDGER_PAGE = 1000;
 
-    private final KilnRedis redis;
+    private final ApiRedis redis;
     private final ApiConfig config;
     private final String ledgerMaxEntries;
 
-    public Accounts(KilnRedis redis, ApiConfig config) {
+    public Accounts(ApiRedis redis, ApiConfig config) {
         this.redis = redis;
         this.config = config;
         this.ledgerMaxEntries = Long.toString(config.ledger().maxEntries());
@@ -47,13 +49,17 @@ public class Accounts {
      * @param creditLimitMicros invoiced accounts: how far below zero the balance may go; empty = no ceiling
      */
     public record Account(String id, String plan, String tier, long balanceMicros, long reservedMicros,
-                          OptionalLong creditLimitMicros) {
+            OptionalLong creditLimitMicros) {
     }
 
     /** What a top-up did; {@code outcome} REPLAY and CONFLICT carry the first top-up under that reference. */
     public record TopUpResult(Outcome outcome, long grossMicros, long feeMicros, long creditedMicros,
-                              long balanceAfterMicros) {
-        public enum Outcome { CREDITED, REPLAY, REFERENCE_CONFLICT }
+            long balanceAfterMicros) {
+        public enum Outcome {
+            CREDITED,
+            REPLAY,
+            REFERENCE_CONFLICT
+        }
     }
 
     /** One page of the ledger, oldest first; {@code nextCursor} is the last id, or null when nothing follows. */
@@ -78,7 +84,7 @@ public class Accounts {
      */
     public boolean create(String accountId, String plan, String tier, OptionalLong creditLimitMicros) {
         List<Object> r = await(redis.scripts().run(KilnScripts.CREATE_ACCOUNT,
-                new String[]{RedisKeys.account(accountId)}, plan, tier,
+                new String[] { RedisKeys.account(accountId) }, plan, tier,
                 creditLimitMicros.isPresent() ? Long.toString(creditLimitMicros.getAsLong()) : ""));
         await(redis.commands().sadd(RedisKeys.ACCOUNTS, accountId));
         return "created".equals(ScriptRunner.str(r, 0));
@@ -134,7 +140,7 @@ public class Accounts {
     public List<Map<String, String>> keys(String accountId) {
         List<Map<String, String>> out = new ArrayList<>();
         for (String hash : await(redis.commands().smembers(RedisKeys.keyIndex(accountId)))) {
-            Map<String, String> h = new java.util.LinkedHashMap<>();
+            Map<String, String> h = new LinkedHashMap<>();
             h.put("key_id", hash);
             h.putAll(await(redis.commands().hgetall(RedisKeys.apiKey(accountId, hash))));
             out.add(h);
@@ -151,7 +157,7 @@ public class Accounts {
         // Without a reference the script ignores KEYS[3]; "none" keeps the key in the account's slot.
         String refKey = RedisKeys.topUpReference(accountId, ref.isEmpty() ? "none" : sha256(ref));
         List<Object> r = await(redis.scripts().run(KilnScripts.TOP_UP,
-                new String[]{RedisKeys.account(accountId), RedisKeys.ledger(accountId), refKey},
+                new String[] { RedisKeys.account(accountId), RedisKeys.ledger(accountId), refKey },
                 Long.toString(fee.grossMicros()), Long.toString(fee.feeMicros()), Long.toString(fee.creditedMicros()),
                 ref, ledgerMaxEntries));
         TopUpResult.Outcome outcome = switch (ScriptRunner.str(r, 0)) {

@@ -1,8 +1,9 @@
 package dev.kiln.api.billing;
 
+import jakarta.enterprise.context.ApplicationScoped;
+
 import dev.kiln.api.ApiConfig;
 import io.quarkus.runtime.Startup;
-import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * The configured top-up fee, checked when the service starts: a fee outside 0–100 % makes the

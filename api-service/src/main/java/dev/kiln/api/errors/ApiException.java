@@ -1,10 +1,10 @@
 package dev.kiln.api.errors;
 
-import dev.kiln.common.errors.ErrorCodes;
-import dev.kiln.common.errors.ErrorType;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
+
+import dev.kiln.common.errors.ErrorCodes;
+import dev.kiln.common.errors.ErrorType;
 
 /**
  * An error answered in OpenAI's shape. Carries the headers that must accompany it (rate-limit
@@ -19,7 +19,7 @@ public final class ApiException extends RuntimeException {
     private final boolean retryable;
 
     public ApiException(ErrorType type, String message, String param, String code, Map<String, String> headers,
-                        boolean retryable) {
+            boolean retryable) {
         super(message, null, false, false);
         this.type = type;
         this.param = param;

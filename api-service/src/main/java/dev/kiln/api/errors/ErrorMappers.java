@@ -1,23 +1,26 @@
 package dev.kiln.api.errors;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kiln.common.errors.ErrorCodes;
-import dev.kiln.common.errors.ErrorType;
-import io.lettuce.core.RedisException;
+import java.io.IOException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeoutException;
+
 import jakarta.ws.rs.NotAllowedException;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.NotSupportedException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import org.jboss.logging.Logger;
-import org.jboss.resteasy.reactive.server.core.multipart.MultipartParser.MalformedMessageException;
-import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
-import java.io.IOException;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeoutException;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+import org.jboss.resteasy.reactive.server.core.multipart.MultipartParser.MalformedMessageException;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.kiln.common.errors.ErrorCodes;
+import dev.kiln.common.errors.ErrorType;
+import io.lettuce.core.RedisException;
 
 /**
  * The service's one exception → HTTP map. Every stage fails with its own typed exception (an

@@ -1,9 +1,11 @@
 package dev.kiln.api.health;
 
-import dev.kiln.api.jobs.QueueLagMonitor;
 import jakarta.enterprise.context.ApplicationScoped;
+
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
+
+import dev.kiln.api.jobs.QueueLagMonitor;
 import io.smallrye.health.api.HealthGroup;
 
 /**

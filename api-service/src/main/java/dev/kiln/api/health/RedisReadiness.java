@@ -1,14 +1,16 @@
 package dev.kiln.api.health;
 
-import dev.kiln.api.ApiConfig;
-import dev.kiln.api.redis.KilnRedis;
-import org.eclipse.microprofile.health.HealthCheck;
-import org.eclipse.microprofile.health.HealthCheckResponse;
-import io.smallrye.health.api.HealthGroup;
-import jakarta.enterprise.context.ApplicationScoped;
-
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+
+import dev.kiln.api.ApiConfig;
+import dev.kiln.api.redis.ApiRedis;
+import io.smallrye.health.api.HealthGroup;
 
 /**
  * Redis answers PING within the Redis timeout. In the {@code dependencies} group, not readiness: see
@@ -17,10 +19,10 @@ import java.util.concurrent.TimeUnit;
 @HealthGroup(DependencyHealth.GROUP)
 @ApplicationScoped
 public class RedisReadiness implements HealthCheck {
-    private final KilnRedis redis;
+    private final ApiRedis redis;
     private final Duration timeout;
 
-    public RedisReadiness(KilnRedis redis, ApiConfig config) {
+    public RedisReadiness(ApiRedis redis, ApiConfig config) {
         this.redis = redis;
         this.timeout = config.redis().timeout();
     }

@@ -1,5 +1,14 @@
 package dev.kiln.api.http;
 
+import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.MDC;
+
 import dev.kiln.api.errors.ApiException;
 import dev.kiln.api.errors.ErrorMappers;
 import dev.kiln.common.errors.ErrorType;
@@ -9,13 +18,6 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.jboss.logging.MDC;
-
-import java.util.HexFormat;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The HTTP layer in front of every resource: gives each request an {@code x-request-id} (on every

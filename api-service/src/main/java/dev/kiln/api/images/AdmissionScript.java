@@ -1,21 +1,22 @@
 package dev.kiln.api.images;
 
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
 import dev.kiln.api.ApiConfig;
 import dev.kiln.api.auth.PresentedKey;
 import dev.kiln.api.ratelimit.RateLimitSnapshot;
 import dev.kiln.api.ratelimit.TierTable;
-import dev.kiln.api.redis.KilnRedis;
+import dev.kiln.api.redis.ApiRedis;
 import dev.kiln.api.redis.RedisCalls;
 import dev.kiln.common.jobs.JobSpec;
 import dev.kiln.common.redis.KilnScripts;
 import dev.kiln.common.redis.RedisKeys;
 import dev.kiln.common.redis.ScriptRunner;
-import jakarta.enterprise.context.ApplicationScoped;
-
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletionStage;
 
 /**
  * The submit script's keys and arguments, and the decoding of its reply: authentication,
@@ -24,10 +25,10 @@ import java.util.concurrent.CompletionStage;
 @ApplicationScoped
 public class AdmissionScript {
     private final ApiConfig config;
-    private final KilnRedis redis;
+    private final ApiRedis redis;
     private final TierTable tiers;
 
-    public AdmissionScript(ApiConfig config, KilnRedis redis, TierTable tiers) {
+    public AdmissionScript(ApiConfig config, ApiRedis redis, TierTable tiers) {
         this.config = config;
         this.redis = redis;
         this.tiers = tiers;
@@ -39,14 +40,14 @@ public class AdmissionScript {
         String account = spec.accountId();
         Deduplication dedup = submission.deduplication();
         String fingerprint = submission.request().fingerprint();
-        String[] keys = {RedisKeys.account(account), RedisKeys.apiKey(account, key.keyHash()),
+        String[] keys = { RedisKeys.account(account), RedisKeys.apiKey(account, key.keyHash()),
                 RedisKeys.rateLimit(account, RedisKeys.RL_REQUESTS, key.keyHash()),
                 RedisKeys.rateLimit(account, RedisKeys.RL_IMAGES, key.keyHash()),
                 RedisKeys.job(account, spec.jobId()), RedisKeys.ledger(account),
                 dedup.recordKey(account, fingerprint),
-                RedisKeys.enqueuePending(account), RedisKeys.liveJobs(account)};
+                RedisKeys.enqueuePending(account), RedisKeys.liveJobs(account) };
         long recordTtlSeconds = dedup.recordTtl(Duration.ofSeconds(config.jobs().idempotencyTtlSeconds()),
-                        config.jobs().sdkRetryWindow())
+                config.jobs().sdkRetryWindow())
                 .toSeconds();
         List<String> args = new ArrayList<>(List.of(spec.jobId(), Integer.toString(spec.n()),
                 Long.toString(submission.priceMicros()), submission.specJson(), spec.model(),

@@ -1,12 +1,5 @@
 package dev.kiln.api.images;
 
-import dev.kiln.api.ApiConfig;
-import dev.kiln.api.errors.ApiException;
-import dev.kiln.common.errors.ErrorCodes;
-import io.quarkus.runtime.ShutdownEvent;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -15,6 +8,14 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import dev.kiln.api.ApiConfig;
+import dev.kiln.api.errors.ApiException;
+import dev.kiln.common.errors.ErrorCodes;
+import io.quarkus.runtime.ShutdownEvent;
 
 /**
  * The threads that parse request bodies carrying an image and decode it: few ({@code kiln.api.decode.threads})

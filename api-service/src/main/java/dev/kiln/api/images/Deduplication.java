@@ -1,8 +1,8 @@
 package dev.kiln.api.images;
 
-import dev.kiln.common.redis.RedisKeys;
-
 import java.time.Duration;
+
+import dev.kiln.common.redis.RedisKeys;
 
 /**
  * Whether and how a submission may repeat an earlier one, decided from its headers: by its
@@ -10,7 +10,7 @@ import java.time.Duration;
  * attempts in {@code x-stainless-retry-count}). The submit script looks the earlier job up and records
  * this one in the same round trip that admits it.
  *
- * @param kind    what the headers asked for
+ * @param kind what the headers asked for
  * @param keyHash SHA-256 of the Idempotency-Key ({@link Kind#IDEMPOTENCY_KEY} only)
  */
 public record Deduplication(Kind kind, String keyHash) {

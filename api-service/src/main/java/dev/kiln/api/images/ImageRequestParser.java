@@ -1,14 +1,5 @@
 package dev.kiln.api.images;
 
-import dev.kiln.common.jobs.SchedulerNames;
-import dev.kiln.api.ApiConfig;
-import dev.kiln.api.errors.ApiException;
-import dev.kiln.api.jobs.ResponseFormat;
-import dev.kiln.api.models.ModelCatalog;
-import dev.kiln.common.errors.ErrorCodes;
-import dev.kiln.common.jobs.JobSpec;
-import dev.kiln.common.jobs.OutputFormat;
-
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -18,6 +9,15 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import dev.kiln.api.ApiConfig;
+import dev.kiln.api.errors.ApiException;
+import dev.kiln.api.jobs.ResponseFormat;
+import dev.kiln.api.models.ModelCatalog;
+import dev.kiln.common.errors.ErrorCodes;
+import dev.kiln.common.jobs.JobSpec;
+import dev.kiln.common.jobs.OutputFormat;
+import dev.kiln.common.jobs.SchedulerNames;
 
 /**
  * Validates the fields of both image endpoints into an {@link ImageRequest}, answering
@@ -47,11 +47,11 @@ public final class ImageRequestParser {
     }
 
     /**
-     * @param fields         the scalar fields
-     * @param imageBytes     the uploaded image file (multipart), or null to read {@code image} as base64
-     * @param imageRequired  the edits endpoint (which requires an image)
-     * @param fingerprinted  compute {@link ImageRequest#fingerprint()} (only de-duplication needs it;
-     *                       for img2img it hashes the whole image)
+     * @param fields the scalar fields
+     * @param imageBytes the uploaded image file (multipart), or null to read {@code image} as base64
+     * @param imageRequired the edits endpoint (which requires an image)
+     * @param fingerprinted compute {@link ImageRequest#fingerprint()} (only de-duplication needs it;
+     *        for img2img it hashes the whole image)
      */
     public ImageRequest parse(RequestFields fields, byte[] imageBytes, boolean imageRequired, boolean fingerprinted) {
         if (fields.has("mask")) {
@@ -82,14 +82,15 @@ public final class ImageRequestParser {
         ModelCatalog.Resolved model = catalog.resolve(fields.text("model").orElse(null), "model");
 
         int n = intField(fields, "n", 1, 1, limits.maxN());
-        ResponseFormat format = fields.text("response_format").map(f -> ResponseFormat.parse(f).orElseThrow(() ->
-                        ApiException.invalid("response_format", "'response_format' must be 'url' or 'b64_json'.")))
+        ResponseFormat format = fields.text("response_format")
+                .map(f -> ResponseFormat.parse(f).orElseThrow(
+                        () -> ApiException.invalid("response_format", "'response_format' must be 'url' or 'b64_json'.")))
                 .orElse(model.isGptImageAlias() ? ResponseFormat.B64_JSON : ResponseFormat.URL);
         OutputFormat outputFormat = outputFormat(fields);
         Integer compression = fields.text("output_compression")
                 .map(c -> (int) longField("output_compression", c, 0, 100)).orElse(null);
-        Quality quality = fields.text("quality").map(q -> Quality.parse(q).orElseThrow(() ->
-                        ApiException.invalid("quality", "'quality' must be one of low, medium, high, auto, standard, hd.")))
+        Quality quality = fields.text("quality").map(q -> Quality.parse(q).orElseThrow(
+                () -> ApiException.invalid("quality", "'quality' must be one of low, medium, high, auto, standard, hd.")))
                 .orElse(Quality.AUTO);
         int steps = intField(fields, "steps", quality.steps(limits), limits.minSteps(), limits.maxSteps());
         double guidance = doubleField(fields, "guidance_scale", limits.defaultGuidanceScale(), 0, limits.maxGuidanceScale());
@@ -116,12 +117,13 @@ public final class ImageRequestParser {
         int[] size = size(fields.text("size").orElse("512x512"), input);
 
         // partial_images joins the fingerprint only when asked for, so that earlier requests keep their fingerprints.
-        String fingerprint = !fingerprinted ? null : partialImages == 0
-                ? fingerprint(model.model().id(), prompt, negative, n, size, format.wire(), steps, guidance,
-                        input == null ? null : strength, seed, scheduler, outputFormat.wire(), compression, raw)
-                : fingerprint(model.model().id(), prompt, negative, n, size, format.wire(), steps, guidance,
-                        input == null ? null : strength, seed, scheduler, outputFormat.wire(), compression, raw,
-                        "partial_images=" + partialImages);
+        String fingerprint = !fingerprinted ? null
+                : partialImages == 0
+                        ? fingerprint(model.model().id(), prompt, negative, n, size, format.wire(), steps, guidance,
+                                input == null ? null : strength, seed, scheduler, outputFormat.wire(), compression, raw)
+                        : fingerprint(model.model().id(), prompt, negative, n, size, format.wire(), steps, guidance,
+                                input == null ? null : strength, seed, scheduler, outputFormat.wire(), compression, raw,
+                                "partial_images=" + partialImages);
         return new ImageRequest(model.model().id(), prompt, negative, n, size[0], size[1], format, user,
                 input == null ? null : input.png(), strength, steps, guidance, seed, scheduler, outputFormat,
                 outputFormat == OutputFormat.PNG ? null : compression, quality, fingerprint, stream, partialImages,
@@ -129,8 +131,9 @@ public final class ImageRequestParser {
     }
 
     private OutputFormat outputFormat(RequestFields fields) {
-        OutputFormat f = fields.text("output_format").map(v -> OutputFormat.parse(v).orElseThrow(() ->
-                        ApiException.invalid("output_format", "'output_format' must be 'png', 'jpeg' or 'webp'.")))
+        OutputFormat f = fields.text("output_format")
+                .map(v -> OutputFormat.parse(v).orElseThrow(
+                        () -> ApiException.invalid("output_format", "'output_format' must be 'png', 'jpeg' or 'webp'.")))
                 .orElse(OutputFormat.PNG);
         if (f == OutputFormat.WEBP && !webpOutput) {
             throw ApiException.invalid("output_format", ErrorCodes.UNSUPPORTED_PARAMETER,
@@ -141,7 +144,7 @@ public final class ImageRequestParser {
 
     private int[] size(String value, InputImages.Decoded input) {
         if (value.equals(AUTO)) {
-            return input == null ? new int[]{TEXT_TO_IMAGE_AUTO_SIDE, TEXT_TO_IMAGE_AUTO_SIDE}
+            return input == null ? new int[] { TEXT_TO_IMAGE_AUTO_SIDE, TEXT_TO_IMAGE_AUTO_SIDE }
                     : fit(input.width(), input.height());
         }
         Matcher m = SIZE.matcher(value);
@@ -153,19 +156,19 @@ public final class ImageRequestParser {
         if (OPENAI_SIZES.contains(value) && Math.max(w, h) > limits.maxSidePx()) {
             return fit(w, h);
         }
-        for (int side : new int[]{w, h}) {
+        for (int side : new int[] { w, h }) {
             if (side < limits.minSidePx() || side > limits.maxSidePx() || side % 8 != 0) {
                 throw ApiException.invalid("size", "'size' sides must be multiples of 8 between "
                         + limits.minSidePx() + " and " + limits.maxSidePx() + "; got " + value + ".");
             }
         }
-        return new int[]{w, h};
+        return new int[] { w, h };
     }
 
     /** The same aspect with the longest side at most the maximum, both sides multiples of 8 within the limits. */
     private int[] fit(int width, int height) {
         double scale = Math.min(1.0, (double) limits.maxSidePx() / Math.max(width, height));
-        return new int[]{side(width * scale), side(height * scale)};
+        return new int[] { side(width * scale), side(height * scale) };
     }
 
     private int side(double px) {
@@ -213,7 +216,7 @@ public final class ImageRequestParser {
             for (Object p : parts) {
                 byte[] bytes = p instanceof byte[] b ? b
                         : p instanceof int[] a ? (a[0] + "x" + a[1]).getBytes(StandardCharsets.UTF_8)
-                        : String.valueOf(p).getBytes(StandardCharsets.UTF_8);
+                                : String.valueOf(p).getBytes(StandardCharsets.UTF_8);
                 // Length-prefix every part so that field boundaries cannot be shifted.
                 sha.update(Integer.toString(bytes.length).getBytes(StandardCharsets.UTF_8));
                 sha.update((byte) ':');

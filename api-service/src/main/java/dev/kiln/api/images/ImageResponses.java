@@ -1,5 +1,14 @@
 package dev.kiln.api.images;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
 import dev.kiln.api.errors.ApiException;
 import dev.kiln.api.jobs.JobViews;
 import dev.kiln.api.jobs.JobWaiter;
@@ -9,14 +18,6 @@ import dev.kiln.common.errors.ErrorType;
 import dev.kiln.common.jobs.JobRecord;
 import dev.kiln.common.jobs.JobSpec;
 import dev.kiln.common.jobs.JobStatus;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
-
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 
 /**
  * The answers to a job that exists: 202 with the job object, or (after waiting) the images or the
@@ -47,7 +48,7 @@ public class ImageResponses {
      * never a 202 it would take for a success without images.
      */
     public CompletionStage<Response> respond(String account, String jobId, Submission submission,
-                                             Map<String, String> headers) {
+            Map<String, String> headers) {
         Prefer prefer = submission.prefer();
         CompletionStage<JobRecord> record = prefer.respondAsync()
                 ? waiter.read(account, jobId)

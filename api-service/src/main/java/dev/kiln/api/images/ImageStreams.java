@@ -1,9 +1,9 @@
 package dev.kiln.api.images;
 
-import jakarta.ws.rs.core.Response;
-
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
+
+import jakarta.ws.rs.core.Response;
 
 /**
  * Answers {@code stream: true} submissions with server-sent events. Implemented in

@@ -1,31 +1,5 @@
 package dev.kiln.api.images;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.kiln.api.ApiConfig;
-import dev.kiln.api.auth.ApiKeyAuthenticator;
-import dev.kiln.api.auth.Caller;
-import dev.kiln.api.errors.ApiException;
-import dev.kiln.api.errors.Failures;
-import dev.kiln.api.http.HttpFront;
-import dev.kiln.api.models.ModelCatalog;
-import dev.kiln.common.errors.ErrorCodes;
-import dev.kiln.common.errors.ErrorType;
-import io.smallrye.common.annotation.Blocking;
-import io.vertx.ext.web.RoutingContext;
-import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.HeaderParam;
-import jakarta.ws.rs.POST;
-import jakarta.ws.rs.Path;
-import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.core.Context;
-import jakarta.ws.rs.core.HttpHeaders;
-import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
-import org.jboss.resteasy.reactive.server.multipart.FormValue;
-import org.jboss.resteasy.reactive.server.multipart.MultipartFormDataInput;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Collection;
@@ -37,6 +11,35 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 import java.util.regex.Pattern;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.jboss.resteasy.reactive.server.multipart.FormValue;
+import org.jboss.resteasy.reactive.server.multipart.MultipartFormDataInput;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.kiln.api.ApiConfig;
+import dev.kiln.api.auth.ApiKeyAuthenticator;
+import dev.kiln.api.auth.Caller;
+import dev.kiln.api.errors.ApiException;
+import dev.kiln.api.errors.Failures;
+import dev.kiln.api.http.HttpFront;
+import dev.kiln.api.models.ModelCatalog;
+import dev.kiln.common.errors.ErrorCodes;
+import dev.kiln.common.errors.ErrorType;
+import io.smallrye.common.annotation.Blocking;
+import io.vertx.ext.web.RoutingContext;
 
 /**
  * OpenAI's image endpoints. {@code generations} takes JSON (with the {@code image} extension for
@@ -57,7 +60,7 @@ public class ImagesResource {
 
     /** The headers of one submission. */
     private record Call(String authorization, String prefer, Deduplication deduplication, String traceparent,
-                        String requestId) {
+            String requestId) {
     }
 
     private final SubmitService submitter;
@@ -68,7 +71,7 @@ public class ImagesResource {
     private final int maxImageBytes;
 
     public ImagesResource(SubmitService submitter, ApiKeyAuthenticator authenticator, ModelCatalog catalog,
-                          DecodePool decoder, ApiConfig config) {
+            DecodePool decoder, ApiConfig config) {
         this.submitter = submitter;
         this.authenticator = authenticator;
         this.catalog = catalog;
@@ -80,12 +83,12 @@ public class ImagesResource {
     @POST
     @Path("/generations")
     public CompletionStage<Response> generate(byte[] body,
-                                              @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-                                              @HeaderParam("Prefer") String prefer,
-                                              @HeaderParam("Idempotency-Key") String idempotencyKey,
-                                              @HeaderParam(SDK_RETRY_COUNT) String sdkRetryCount,
-                                              @HeaderParam("traceparent") String traceparent,
-                                              @Context RoutingContext routing) {
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @HeaderParam("Prefer") String prefer,
+            @HeaderParam("Idempotency-Key") String idempotencyKey,
+            @HeaderParam(SDK_RETRY_COUNT) String sdkRetryCount,
+            @HeaderParam("traceparent") String traceparent,
+            @Context RoutingContext routing) {
         Call call = call(authorization, prefer, idempotencyKey, sdkRetryCount, traceparent, routing);
         return accept(body, call, fingerprinted -> parseJson(body, false, fingerprinted));
     }
@@ -95,12 +98,12 @@ public class ImagesResource {
     @Path("/edits")
     @Consumes(MediaType.APPLICATION_JSON)
     public CompletionStage<Response> editJson(byte[] body,
-                                              @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-                                              @HeaderParam("Prefer") String prefer,
-                                              @HeaderParam("Idempotency-Key") String idempotencyKey,
-                                              @HeaderParam(SDK_RETRY_COUNT) String sdkRetryCount,
-                                              @HeaderParam("traceparent") String traceparent,
-                                              @Context RoutingContext routing) {
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @HeaderParam("Prefer") String prefer,
+            @HeaderParam("Idempotency-Key") String idempotencyKey,
+            @HeaderParam(SDK_RETRY_COUNT) String sdkRetryCount,
+            @HeaderParam("traceparent") String traceparent,
+            @Context RoutingContext routing) {
         Call call = call(authorization, prefer, idempotencyKey, sdkRetryCount, traceparent, routing);
         return accept(body, call, fingerprinted -> parseJson(body, true, fingerprinted));
     }
@@ -110,18 +113,18 @@ public class ImagesResource {
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Blocking
     public CompletionStage<Response> edit(MultipartFormDataInput form,
-                                          @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-                                          @HeaderParam("Prefer") String prefer,
-                                          @HeaderParam("Idempotency-Key") String idempotencyKey,
-                                          @HeaderParam(SDK_RETRY_COUNT) String sdkRetryCount,
-                                          @HeaderParam("traceparent") String traceparent,
-                                          @Context RoutingContext routing) {
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @HeaderParam("Prefer") String prefer,
+            @HeaderParam("Idempotency-Key") String idempotencyKey,
+            @HeaderParam(SDK_RETRY_COUNT) String sdkRetryCount,
+            @HeaderParam("traceparent") String traceparent,
+            @Context RoutingContext routing) {
         Call call = call(authorization, prefer, idempotencyKey, sdkRetryCount, traceparent, routing);
         return authenticateThenDecode(call, fingerprinted -> parseForm(form, fingerprinted));
     }
 
     private static Call call(String authorization, String prefer, String idempotencyKey, String sdkRetryCount,
-                             String traceparent, RoutingContext routing) {
+            String traceparent, RoutingContext routing) {
         return new Call(authorization, prefer, Deduplication.of(idempotencyKey, sdkRetryCount),
                 traceparent(traceparent), HttpFront.requestId(routing));
     }
@@ -146,8 +149,8 @@ public class ImagesResource {
 
     /** Authenticates first, then parses and decodes on the decode pool. */
     private CompletionStage<Response> authenticateThenDecode(Call call, Function<Boolean, ImageRequest> parse) {
-        return authenticator.authenticateAsync(call.authorization()).thenCompose(caller ->
-                decoder.supply(() -> parse.apply(call.deduplication().needsFingerprint()))
+        return authenticator.authenticateAsync(call.authorization())
+                .thenCompose(caller -> decoder.supply(() -> parse.apply(call.deduplication().needsFingerprint()))
                         .handle((request, error) -> {
                             if (error != null) {
                                 throw withLimits(error, caller);
@@ -160,7 +163,8 @@ public class ImagesResource {
     private static CompletionException withLimits(Throwable error, Caller caller) {
         Throwable cause = Failures.unwrap(error);
         return new CompletionException(cause instanceof ApiException api
-                ? api.withHeaders(caller.limits().headers()) : cause);
+                ? api.withHeaders(caller.limits().headers())
+                : cause);
     }
 
     private CompletionStage<Response> submit(ImageRequest request, Call call) {
@@ -259,7 +263,8 @@ public class ImagesResource {
     private static byte[] read(FormValue v, int maxBytes) {
         try {
             if (v.getFileItem().getFileSize() > maxBytes) {
-                throw ApiException.invalid("image", ErrorCodes.IMAGE_TOO_LARGE, "'image' is larger than " + maxBytes + " bytes.");
+                throw ApiException.invalid("image", ErrorCodes.IMAGE_TOO_LARGE,
+                        "'image' is larger than " + maxBytes + " bytes.");
             }
             try (InputStream in = v.getFileItem().getInputStream()) {
                 return in.readAllBytes();

@@ -1,13 +1,5 @@
 package dev.kiln.api.images;
 
-import com.twelvemonkeys.imageio.plugins.webp.WebPImageReaderSpi;
-import dev.kiln.api.errors.ApiException;
-import dev.kiln.common.errors.ErrorCodes;
-
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.spi.IIORegistry;
-import javax.imageio.stream.ImageInputStream;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -17,13 +9,23 @@ import java.util.Iterator;
 import java.util.Locale;
 import java.util.Set;
 
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.spi.IIORegistry;
+import javax.imageio.stream.ImageInputStream;
+
+import com.twelvemonkeys.imageio.plugins.webp.WebPImageReaderSpi;
+
+import dev.kiln.api.errors.ApiException;
+import dev.kiln.common.errors.ErrorCodes;
+
 /**
  * Input image checks: size in bytes, format (PNG, JPEG, WebP, GIF, BMP only), dimensions (read from
  * the header before decoding, so a decompression bomb is refused cheaply), decodability. PNG inputs
  * are stored as given; the other formats are re-encoded to PNG so the worker only ever reads PNG.
  */
 public final class InputImages {
-    private static final byte[] PNG_MAGIC = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    private static final byte[] PNG_MAGIC = { (byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
     /** ImageIO format names accepted; ImageIO also reads TIFF and WBMP, which clients have no reason to send. */
     private static final Set<String> FORMATS = Set.of("png", "jpeg", "webp", "gif", "bmp");
     private static final String FORMAT_LIST = "PNG, JPEG, WebP, GIF or BMP";
@@ -51,7 +53,8 @@ public final class InputImages {
         if (b64.startsWith("data:")) {
             int comma = b64.indexOf(',');
             if (comma < 0 || !b64.substring(0, comma).endsWith(";base64")) {
-                throw ApiException.invalid(param, ErrorCodes.INVALID_IMAGE, "'" + param + "' must be base64 or a base64 data URL.");
+                throw ApiException.invalid(param, ErrorCodes.INVALID_IMAGE,
+                        "'" + param + "' must be base64 or a base64 data URL.");
             }
             b64 = b64.substring(comma + 1);
         }

@@ -1,11 +1,20 @@
 package dev.kiln.api.images;
 
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
 import dev.kiln.api.ApiConfig;
 import dev.kiln.api.errors.ApiException;
 import dev.kiln.api.errors.Failures;
 import dev.kiln.api.jobs.EnqueuePendingRemover;
 import dev.kiln.api.jobs.JobPublisher;
-import dev.kiln.api.redis.KilnRedis;
+import dev.kiln.api.redis.ApiRedis;
 import dev.kiln.api.redis.RedisCalls;
 import dev.kiln.api.storage.ObjectStore;
 import dev.kiln.common.errors.ErrorCodes;
@@ -15,13 +24,6 @@ import dev.kiln.common.jobs.SettleResult;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import jakarta.enterprise.context.ApplicationScoped;
-import org.jboss.logging.Logger;
-
-import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 
 /**
  * Hands an admitted job to S3 (img2img input, on the bounded S3 pool) and Kafka without blocking a
@@ -34,15 +36,15 @@ public class JobHandOff {
     private static final Logger LOG = Logger.getLogger(JobHandOff.class);
 
     private final Duration enqueueTimeout;
-    private final KilnRedis redis;
+    private final ApiRedis redis;
     private final ObjectStore store;
     private final JobPublisher publisher;
     private final EnqueuePendingRemover pending;
     private final Timer enqueueTimer;
     private final Counter failures;
 
-    public JobHandOff(ApiConfig config, KilnRedis redis, ObjectStore store, JobPublisher publisher,
-                      EnqueuePendingRemover pending, MeterRegistry metrics) {
+    public JobHandOff(ApiConfig config, ApiRedis redis, ObjectStore store, JobPublisher publisher,
+            EnqueuePendingRemover pending, MeterRegistry metrics) {
         this.enqueueTimeout = config.queue().enqueueTimeout();
         this.redis = redis;
         this.store = store;
@@ -79,7 +81,7 @@ public class JobHandOff {
             if (error == null) {
                 sample.stop(enqueueTimer);
                 pending.remove(spec.accountId(), spec.jobId());
-                return CompletableFuture.<Void>completedFuture(null);
+                return CompletableFuture.<Void> completedFuture(null);
             }
             return refund(submission, Failures.unwrap(error));
         }).thenCompose(stage -> stage);
@@ -99,7 +101,7 @@ public class JobHandOff {
                 cause.toString());
         failures.increment();
         return RedisCalls.async(() -> redis.completer().failQueued(spec.accountId(), spec.jobId(),
-                        ErrorCodes.ENQUEUE_FAILED, "The job could not be queued."))
+                ErrorCodes.ENQUEUE_FAILED, "The job could not be queued."))
                 .handle((settled, refundError) -> {
                     if (refundError != null) {
                         // The job stays queued with its reservation and is not in Kafka; it is still in the
@@ -114,10 +116,10 @@ public class JobHandOff {
                         LOG.warnf("job %s: enqueue reported a failure but a worker took it (%s); answering as queued",
                                 spec.jobId(), settled.status().wire());
                         pending.remove(spec.accountId(), spec.jobId());
-                        return CompletableFuture.<Void>completedFuture(null);
+                        return CompletableFuture.<Void> completedFuture(null);
                     }
                     pending.removeNow(spec.accountId(), spec.jobId());
-                    return forgetRecord(submission).<Void>handle((ignored, forgetError) -> {
+                    return forgetRecord(submission).<Void> handle((ignored, forgetError) -> {
                         throw notQueued();
                     });
                 })

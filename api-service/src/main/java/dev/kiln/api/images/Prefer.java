@@ -8,9 +8,9 @@ import java.util.Locale;
  * (seconds, capped at {@code kiln.api.wait.max-seconds}). Anything else is ignored.
  *
  * @param respondAsync answer 202 with the job at once
- * @param maxWait      how long a synchronous call waits
- * @param asked        the client asked for either preference, so a 202 after the wait is an answer it
- *                     expects; without it the OpenAI SDKs would take a 202 for a success without images
+ * @param maxWait how long a synchronous call waits
+ * @param asked the client asked for either preference, so a 202 after the wait is an answer it
+ *        expects; without it the OpenAI SDKs would take a 202 for a success without images
  */
 public record Prefer(boolean respondAsync, Duration maxWait, boolean asked) {
 

@@ -1,9 +1,9 @@
 package dev.kiln.api.images;
 
-import dev.kiln.api.ApiConfig;
-
 import java.util.Locale;
 import java.util.Optional;
+
+import dev.kiln.api.ApiConfig;
 
 /**
  * OpenAI's {@code quality}, mapped to denoising steps (an explicit {@code steps} wins): low 15,
@@ -11,7 +11,12 @@ import java.util.Optional;
  * DALL-E 3's {@code standard} and {@code hd} are medium and high.
  */
 public enum Quality {
-    LOW(15), MEDIUM(25), HIGH(40), AUTO(0), STANDARD(25), HD(40);
+    LOW(15),
+    MEDIUM(25),
+    HIGH(40),
+    AUTO(0),
+    STANDARD(25),
+    HD(40);
 
     private final int steps;
 

@@ -1,11 +1,12 @@
 package dev.kiln.api.images;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.kiln.api.errors.ApiException;
-
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.kiln.api.errors.ApiException;
 
 /** Field access common to JSON bodies and multipart forms: every scalar is read as its text. */
 public interface RequestFields {
@@ -50,7 +51,8 @@ public interface RequestFields {
                     return Optional.empty();
                 }
                 if (!v.isValueNode() || v.isBoolean() || v.isBinary()) {
-                    throw ApiException.invalid(name, "'" + name + "' must be a " + (v.isBoolean() ? "string or number" : "scalar") + ".");
+                    throw ApiException.invalid(name,
+                            "'" + name + "' must be a " + (v.isBoolean() ? "string or number" : "scalar") + ".");
                 }
                 return Optional.of(v.asText());
             }

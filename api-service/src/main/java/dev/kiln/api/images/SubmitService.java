@@ -1,25 +1,5 @@
 package dev.kiln.api.images;
 
-import dev.kiln.api.ApiConfig;
-import dev.kiln.api.auth.PresentedKey;
-import dev.kiln.api.errors.ApiException;
-import dev.kiln.api.errors.Failures;
-import dev.kiln.api.redis.KilnRedis;
-import dev.kiln.api.jobs.JobWaiter;
-import dev.kiln.api.jobs.QueueLagMonitor;
-import dev.kiln.api.ratelimit.RateLimitSnapshot;
-import dev.kiln.common.errors.ErrorCodes;
-import dev.kiln.common.errors.ErrorType;
-import dev.kiln.common.jobs.JobJson;
-import dev.kiln.common.jobs.JobSpec;
-import dev.kiln.common.storage.S3Keys;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.ws.rs.core.Response;
-import org.jboss.logging.Logger;
-
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -30,6 +10,28 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.core.Response;
+
+import org.jboss.logging.Logger;
+
+import dev.kiln.api.ApiConfig;
+import dev.kiln.api.auth.PresentedKey;
+import dev.kiln.api.errors.ApiException;
+import dev.kiln.api.errors.Failures;
+import dev.kiln.api.jobs.JobWaiter;
+import dev.kiln.api.jobs.QueueLagMonitor;
+import dev.kiln.api.ratelimit.RateLimitSnapshot;
+import dev.kiln.api.redis.ApiRedis;
+import dev.kiln.common.errors.ErrorCodes;
+import dev.kiln.common.errors.ErrorType;
+import dev.kiln.common.jobs.JobJson;
+import dev.kiln.common.jobs.JobSpec;
+import dev.kiln.common.storage.S3Keys;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 
 /**
  * Admission of an image job, start to answer: the submit script ({@link AdmissionScript}), the
@@ -53,12 +55,12 @@ public class SubmitService {
     private final Counter saturated;
     private final Counter busy;
     private final JobWaiter waiter;
-    private final KilnRedis redis;
+    private final ApiRedis redis;
     private final ImageStreams streams;
 
     public SubmitService(ApiConfig config, QueueLagMonitor lag, AdmissionScript admission, JobHandOff handOff,
-                         ImageResponses responses, JobWaiter waiter, KilnRedis redis, ImageStreams streams,
-                         MeterRegistry metrics) {
+            ImageResponses responses, JobWaiter waiter, ApiRedis redis, ImageStreams streams,
+            MeterRegistry metrics) {
         this.waiter = waiter;
         this.streams = streams;
         this.redis = redis;
@@ -81,11 +83,11 @@ public class SubmitService {
 
     /**
      * @param deduplication how this request may repeat an earlier one
-     * @param requestId     the HTTP request's {@code x-request-id}, logged beside the job id
+     * @param requestId the HTTP request's {@code x-request-id}, logged beside the job id
      */
     public CompletionStage<Response> submit(String authorization, ImageRequest request, long priceMicros,
-                                            String preferHeader, Deduplication deduplication, String traceparent,
-                                            String requestId) {
+            String preferHeader, Deduplication deduplication, String traceparent,
+            String requestId) {
         PresentedKey key = PresentedKey.from(authorization, config.keyPepper());
         Prefer prefer = Prefer.parse(preferHeader, config.syncWait().defaultSeconds(), config.syncWait().maxSeconds());
         if (lag.saturated()) {
@@ -100,7 +102,8 @@ public class SubmitService {
             throw ApiException.unavailable(ErrorCodes.SERVER_BUSY,
                     "Too many synchronous calls are waiting; retry shortly or send 'Prefer: respond-async'.", 1);
         }
-        Runnable release = waits ? once(waiter::release) : () -> { };
+        Runnable release = waits ? once(waiter::release) : () -> {
+        };
         try {
             Submission submission = submission(key.accountId(), request, priceMicros, prefer, deduplication,
                     traceparent, requestId);
@@ -120,10 +123,10 @@ public class SubmitService {
                         }
                     });
                 }).whenComplete((response, error) -> {
-                            if (error != null) {
-                                release.run();
-                            }
-                        });
+                    if (error != null) {
+                        release.run();
+                    }
+                });
             }
             CompletionStage<Response> answer = admit(key, submission, null, release);
             return waits ? answer.whenComplete((response, error) -> release.run()) : answer;
@@ -143,11 +146,11 @@ public class SubmitService {
     }
 
     /**
-     * @param stream  the stream answering the submission ({@code stream: true}), else null
-     * @param onEnd   what a stream runs when it ends (gives back the waiter slot)
+     * @param stream the stream answering the submission ({@code stream: true}), else null
+     * @param onEnd what a stream runs when it ends (gives back the waiter slot)
      */
     private CompletionStage<Response> admit(PresentedKey key, Submission submission,
-                                            ImageStreams.PendingStream stream, Runnable onEnd) {
+            ImageStreams.PendingStream stream, Runnable onEnd) {
         Timer.Sample sample = Timer.start(metrics);
         return admission.run(key, submission).thenCompose(admitted -> {
             sample.stop(reserveTimer);
@@ -157,7 +160,7 @@ public class SubmitService {
     }
 
     private Submission submission(String account, ImageRequest request, long priceMicros, Prefer prefer,
-                                  Deduplication deduplication, String traceparent, String requestId) {
+            Deduplication deduplication, String traceparent, String requestId) {
         String jobId = "img_" + HexFormat.of().formatHex(randomBytes(16));
         long now = System.currentTimeMillis();
         long seed = request.seed() != null ? request.seed() : ThreadLocalRandom.current().nextLong(0, 1L << 32);
@@ -173,26 +176,27 @@ public class SubmitService {
     }
 
     private CompletionStage<Response> answer(Admission admitted, Submission submission,
-                                             ImageStreams.PendingStream stream, Runnable onEnd) {
+            ImageStreams.PendingStream stream, Runnable onEnd) {
         JobSpec spec = submission.spec();
         Map<String, String> headers = admitted.limits().headers();
         return switch (admitted.outcome()) {
             // The reservation the answer stands for must survive a failover to the replica; the WAIT runs
             // beside the Kafka send, so it adds nothing when the replica is quicker than the broker.
-            case OK -> handOff.enqueue(submission, admitted.tier()).thenCombine(redis.replicaWait().afterWrites(), (queued, acked) -> queued)
+            case OK -> handOff.enqueue(submission, admitted.tier())
+                    .thenCombine(redis.replicaWait().afterWrites(), (queued, acked) -> queued)
                     .thenCompose(queued -> {
-                LOG.infof("job %s queued: request=%s account=%s model=%s n=%d mode=%s", spec.jobId(),
-                        submission.requestId(), spec.accountId(), spec.model(), spec.n(), spec.mode());
-                if (stream != null) {
-                    return ImageResponses.completed(stream.respond(spec.jobId(), headers, onEnd));
-                }
-                if (submission.prefer().respondAsync()) {
-                    return ImageResponses.completed(responses.queued(spec, headers));
-                }
-                return responses.respond(spec.accountId(), spec.jobId(), submission, headers);
-            }).exceptionally(error -> {
-                throw withHeaders(error, headers);
-            });
+                        LOG.infof("job %s queued: request=%s account=%s model=%s n=%d mode=%s", spec.jobId(),
+                                submission.requestId(), spec.accountId(), spec.model(), spec.n(), spec.mode());
+                        if (stream != null) {
+                            return ImageResponses.completed(stream.respond(spec.jobId(), headers, onEnd));
+                        }
+                        if (submission.prefer().respondAsync()) {
+                            return ImageResponses.completed(responses.queued(spec, headers));
+                        }
+                        return responses.respond(spec.accountId(), spec.jobId(), submission, headers);
+                    }).exceptionally(error -> {
+                        throw withHeaders(error, headers);
+                    });
             case REPLAY -> {
                 LOG.infof("job %s replayed: request=%s account=%s", admitted.jobId(), submission.requestId(),
                         spec.accountId());
@@ -200,8 +204,8 @@ public class SubmitService {
                     yield ImageResponses.completed(stream.respond(admitted.jobId(), headers, onEnd));
                 }
                 yield responses.respond(spec.accountId(), admitted.jobId(), submission, headers).exceptionally(error -> {
-                            throw withHeaders(error, headers);
-                        });
+                    throw withHeaders(error, headers);
+                });
             }
             case UNAUTHENTICATED -> throw PresentedKey.unauthenticated("Incorrect API key provided.");
             case IDEMPOTENCY_CONFLICT -> throw new ApiException(ErrorType.CONFLICT,
@@ -210,7 +214,8 @@ public class SubmitService {
             case RATE_LIMITED_REQUESTS, RATE_LIMITED_IMAGES -> throw rateLimited(admitted, submission, headers);
             case INSUFFICIENT_CREDITS -> throw new ApiException(ErrorType.INSUFFICIENT_CREDITS,
                     "Your wallet cannot pay for this request (" + spec.n() + " x " + submission.priceMicros()
-                            + " micros); top it up and retry.", null, ErrorCodes.INSUFFICIENT_CREDITS, headers);
+                            + " micros); top it up and retry.",
+                    null, ErrorCodes.INSUFFICIENT_CREDITS, headers);
         };
     }
 

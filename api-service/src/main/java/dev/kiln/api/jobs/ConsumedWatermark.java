@@ -1,10 +1,10 @@
 package dev.kiln.api.jobs;
 
-import org.apache.kafka.common.TopicPartition;
-
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Map;
+
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * How far the worker group has certainly processed the jobs topic, as a time: every record produced
@@ -14,7 +14,8 @@ import java.util.Map;
  * Kafka: that is what lets the reconciler fail only jobs whose send is genuinely unconfirmed, and
  * leave alone jobs that merely wait in a long backlog.
  *
- * <p>Fed by the lag monitor: each refresh records (a time taken before the end offsets were read,
+ * <p>
+ * Fed by the lag monitor: each refresh records (a time taken before the end offsets were read,
  * those end offsets), then compares the group's committed offsets with the recorded snapshots; the
  * newest snapshot every partition has been committed past becomes the watermark. Bounded: at most
  * {@code maxSnapshots} unpassed snapshots are kept (dropping the oldest only makes the watermark
@@ -33,10 +34,10 @@ final class ConsumedWatermark {
     }
 
     /**
-     * @param atMillis   wall-clock time taken before {@code endOffsets} were read
+     * @param atMillis wall-clock time taken before {@code endOffsets} were read
      * @param endOffsets the topic's end offsets
-     * @param processed  per partition, the offset below which every record is processed (the group's
-     *                   committed offset, or the log start where nothing is committed)
+     * @param processed per partition, the offset below which every record is processed (the group's
+     *        committed offset, or the log start where nothing is committed)
      */
     synchronized void record(long atMillis, Map<TopicPartition, Long> endOffsets, Map<TopicPartition, Long> processed) {
         pending.addLast(new Snapshot(atMillis, Map.copyOf(endOffsets)));

@@ -1,16 +1,5 @@
 package dev.kiln.api.jobs;
 
-import dev.kiln.api.ApiConfig;
-import dev.kiln.api.redis.KilnRedis;
-import dev.kiln.common.redis.RedisKeys;
-import io.quarkus.runtime.ShutdownEvent;
-import jakarta.annotation.Priority;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-import jakarta.inject.Inject;
-import jakarta.interceptor.Interceptor;
-import org.jboss.logging.Logger;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -25,6 +14,19 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import jakarta.interceptor.Interceptor;
+
+import org.jboss.logging.Logger;
+
+import dev.kiln.api.ApiConfig;
+import dev.kiln.api.redis.ApiRedis;
+import dev.kiln.common.redis.RedisKeys;
+import io.quarkus.runtime.ShutdownEvent;
 
 /**
  * Takes Kafka-acknowledged jobs out of their account's {@link RedisKeys#enqueuePending} set, a few
@@ -49,7 +51,7 @@ public class EnqueuePendingRemover {
     private record Entry(String accountId, String jobId, int attempt) {
     }
 
-    private final KilnRedis redis;
+    private final ApiRedis redis;
     private final long flushDelayMillis;
     private final BlockingQueue<Entry> acked;
     private final long redisTimeoutMillis;
@@ -61,11 +63,11 @@ public class EnqueuePendingRemover {
     });
 
     @Inject
-    public EnqueuePendingRemover(KilnRedis redis, ApiConfig config) {
+    public EnqueuePendingRemover(ApiRedis redis, ApiConfig config) {
         this(redis, FLUSH_DELAY_MILLIS, CAPACITY, config.redis().timeout().toMillis());
     }
 
-    EnqueuePendingRemover(KilnRedis redis, long flushDelayMillis, int capacity, long redisTimeoutMillis) {
+    EnqueuePendingRemover(ApiRedis redis, long flushDelayMillis, int capacity, long redisTimeoutMillis) {
         this.redis = redis;
         this.flushDelayMillis = flushDelayMillis;
         this.acked = new ArrayBlockingQueue<>(capacity);
@@ -91,7 +93,7 @@ public class EnqueuePendingRemover {
         zrem(accountId, List.of(new Entry(accountId, jobId, MAX_ATTEMPTS)));
     }
 
-    /** Before {@link KilnRedis} closes its connection (default observer priority), so the last acks are removed. */
+    /** Before {@link ApiRedis} closes its connection (default observer priority), so the last acks are removed. */
     void onStop(@Observes @Priority(Interceptor.Priority.APPLICATION) ShutdownEvent event) {
         timer.shutdown();
         try {

@@ -1,7 +1,19 @@
 package dev.kiln.api.jobs;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.jboss.logging.Logger;
+
 import dev.kiln.api.ApiConfig;
-import dev.kiln.api.redis.KilnRedis;
+import dev.kiln.api.redis.ApiRedis;
 import dev.kiln.common.errors.ErrorCodes;
 import dev.kiln.common.jobs.SettleResult;
 import dev.kiln.common.redis.RedisKeys;
@@ -17,16 +29,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-import org.jboss.logging.Logger;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Fails and refunds jobs that were admitted (money reserved, record {@code queued}) but whose Kafka
@@ -36,7 +38,8 @@ import java.util.concurrent.TimeUnit;
  * Kafka ack; an entry can also outlive a successful send (a removal lost to a crash or a Redis error),
  * so an old entry alone proves nothing: such a job may be waiting in a backlog of tens of minutes.
  *
- * <p>A job is therefore failed only when the worker group has processed the jobs topic past the time
+ * <p>
+ * A job is therefore failed only when the worker group has processed the jobs topic past the time
  * its send would have completed ({@link QueueLagMonitor#consumedBeforeMillis()}: admission + enqueue
  * timeout + clock skew) and the job is still {@code queued}, which no processed record leaves. Until
  * then its entry stays; a backlog only delays the repair. Accounts are reached through the registry
@@ -49,7 +52,7 @@ public class EnqueueReconciler {
     private static final Logger LOG = Logger.getLogger(EnqueueReconciler.class);
     private static final int REGISTRY_PAGE = 200;
 
-    private final KilnRedis redis;
+    private final ApiRedis redis;
     private final QueueLagMonitor queue;
     private final ApiConfig.Reconcile config;
     private final long sendBoundMillis;
@@ -58,7 +61,7 @@ public class EnqueueReconciler {
     private ScheduledExecutorService timer;
     private ScanCursor cursor = ScanCursor.INITIAL;
 
-    public EnqueueReconciler(KilnRedis redis, QueueLagMonitor queue, ApiConfig config, MeterRegistry metrics) {
+    public EnqueueReconciler(ApiRedis redis, QueueLagMonitor queue, ApiConfig config, MeterRegistry metrics) {
         this.redis = redis;
         this.queue = queue;
         this.config = config.reconcile();
@@ -121,7 +124,7 @@ public class EnqueueReconciler {
 
     /** Reads the old entries of a page of accounts in one pipelined burst, then decides each. */
     private int reconcileAccounts(RedisAsyncCommands<String, String> commands, List<String> accounts, long cutoffMillis,
-                                  long consumedBefore, int budget) throws Exception {
+            long consumedBefore, int budget) throws Exception {
         List<String> valid = accounts.stream().filter(RedisKeys::isValidAccountId).toList();
         List<RedisFuture<List<String>>> old = new ArrayList<>(valid.size());
         for (String account : valid) {
@@ -141,7 +144,7 @@ public class EnqueueReconciler {
     }
 
     private int reconcile(RedisAsyncCommands<String, String> commands, String account, String jobId,
-                          long consumedBefore) throws Exception {
+            long consumedBefore) throws Exception {
         String key = RedisKeys.enqueuePending(account);
         if (!RedisKeys.isValidJobId(jobId)) {
             get(commands.zrem(key, jobId));

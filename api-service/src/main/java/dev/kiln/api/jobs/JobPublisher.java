@@ -1,19 +1,21 @@
 package dev.kiln.api.jobs;
 
-import dev.kiln.common.jobs.JobHeaders;
-import dev.kiln.common.jobs.JobJson;
-import io.smallrye.mutiny.Uni;
-import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
+import dev.kiln.common.jobs.JobHeaders;
+import dev.kiln.common.jobs.JobJson;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 
 /**
  * Sends job specs to {@code kiln.jobs.v1} (channel {@code jobs-out}): key = job id, value = spec
@@ -33,7 +35,7 @@ public class JobPublisher {
 
     /**
      * @param specJson the job spec as {@link JobJson} renders it (also stored in the job record)
-     * @param tier     the account's rate tier at admission; no header when null or empty
+     * @param tier the account's rate tier at admission; no header when null or empty
      */
     public Uni<Void> publish(String jobId, String specJson, String traceparent, String tier, Duration timeout) {
         RecordHeaders headers = new RecordHeaders();
@@ -42,7 +44,7 @@ public class JobPublisher {
         if (tier != null && !tier.isEmpty()) {
             headers.add(JobHeaders.TIER, tier.getBytes(StandardCharsets.UTF_8));
         }
-        OutgoingKafkaRecordMetadata<String> metadata = OutgoingKafkaRecordMetadata.<String>builder()
+        OutgoingKafkaRecordMetadata<String> metadata = OutgoingKafkaRecordMetadata.<String> builder()
                 .withKey(jobId)
                 .withHeaders(headers)
                 .build();

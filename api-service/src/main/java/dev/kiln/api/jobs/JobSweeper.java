@@ -1,7 +1,19 @@
 package dev.kiln.api.jobs;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.jboss.logging.Logger;
+
 import dev.kiln.api.ApiConfig;
-import dev.kiln.api.redis.KilnRedis;
+import dev.kiln.api.redis.ApiRedis;
 import dev.kiln.common.jobs.SettleResult;
 import dev.kiln.common.redis.RedisKeys;
 import io.lettuce.core.Limit;
@@ -15,16 +27,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-import org.jboss.logging.Logger;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Settles every job nobody settled by its deadline plus {@code kiln.api.sweeper.grace} (the
@@ -33,7 +35,8 @@ import java.util.concurrent.TimeUnit;
  * partition). Such a job is expired and fully refunded through settle.lua, which settles a job exactly
  * once: a job whose worker settles it first is left as the worker left it.
  *
- * <p>The index is each account's {@link RedisKeys#liveJobs} set (score = deadline), kept by the submit
+ * <p>
+ * The index is each account's {@link RedisKeys#liveJobs} set (score = deadline), kept by the submit
  * and settle scripts in the account's slot; the sweeper reaches the accounts through the
  * {@link RedisKeys#ACCOUNTS} registry, in pages whose cursor carries over between runs, never through
  * a keyspace SCAN. One instance sweeps at a time ({@link SweepLock}).
@@ -44,7 +47,7 @@ public class JobSweeper {
     private static final int REGISTRY_PAGE = 200;
     static final String REASON = "the job was not finished by its deadline; nothing was charged";
 
-    private final KilnRedis redis;
+    private final ApiRedis redis;
     private final ApiConfig.Sweeper config;
     private final long redisTimeoutMillis;
     private final SweepLock lock;
@@ -52,7 +55,7 @@ public class JobSweeper {
     private ScheduledExecutorService timer;
     private ScanCursor cursor = ScanCursor.INITIAL;
 
-    public JobSweeper(KilnRedis redis, ApiConfig config, MeterRegistry metrics) {
+    public JobSweeper(ApiRedis redis, ApiConfig config, MeterRegistry metrics) {
         this.redis = redis;
         this.config = config.sweeper();
         this.redisTimeoutMillis = config.redis().timeout().toMillis();
@@ -125,7 +128,7 @@ public class JobSweeper {
 
     /** Reads the overdue entries of a page of accounts in one pipelined burst, then settles them. */
     private int sweepAccounts(RedisAsyncCommands<String, String> commands, List<String> accounts, long cutoffMillis,
-                              int budget) throws Exception {
+            int budget) throws Exception {
         List<String> valid = accounts.stream().filter(RedisKeys::isValidAccountId).toList();
         List<RedisFuture<List<String>>> overdue = new ArrayList<>(valid.size());
         for (String account : valid) {

@@ -1,5 +1,14 @@
 package dev.kiln.api.jobs;
 
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
 import dev.kiln.api.errors.ApiException;
 import dev.kiln.api.storage.ObjectStore;
 import dev.kiln.common.errors.ErrorCodes;
@@ -8,14 +17,6 @@ import dev.kiln.common.jobs.JobRecord;
 import dev.kiln.common.jobs.JobSpec;
 import dev.kiln.common.jobs.JobStatus;
 import dev.kiln.common.jobs.ProgressEvent;
-import jakarta.enterprise.context.ApplicationScoped;
-
-import java.util.ArrayList;
-import java.util.Base64;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /** Renders job records: the job object (202s, polling) and the OpenAI images response. */
 @ApplicationScoped

@@ -1,17 +1,5 @@
 package dev.kiln.api.jobs;
 
-import dev.kiln.api.ApiConfig;
-import dev.kiln.api.redis.KilnRedis;
-import dev.kiln.common.jobs.JobRecord;
-import dev.kiln.common.redis.RedisKeys;
-import io.lettuce.core.pubsub.RedisPubSubAdapter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.runtime.StartupEvent;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-import org.jboss.logging.Logger;
-
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -21,6 +9,20 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.jboss.logging.Logger;
+
+import dev.kiln.api.ApiConfig;
+import dev.kiln.api.redis.ApiRedis;
+import dev.kiln.common.jobs.JobRecord;
+import dev.kiln.common.redis.RedisKeys;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.StartupEvent;
 
 /**
  * Lets synchronous callers wait for their job without holding a thread. One pattern subscription
@@ -37,7 +39,7 @@ public class JobWaiter {
     /** Re-read period while the job-done subscription is not (yet) established. */
     private static final Duration POLL_INTERVAL = Duration.ofMillis(500);
 
-    private final KilnRedis redis;
+    private final ApiRedis redis;
     private final int maxWaiters;
     private final Map<String, Set<CompletableFuture<Void>>> waiters = new ConcurrentHashMap<>();
     private final AtomicInteger waiting = new AtomicInteger();
@@ -45,7 +47,7 @@ public class JobWaiter {
     private boolean listening;
     private final AtomicBoolean subscribing = new AtomicBoolean();
 
-    public JobWaiter(KilnRedis redis, ApiConfig config, MeterRegistry metrics) {
+    public JobWaiter(ApiRedis redis, ApiConfig config, MeterRegistry metrics) {
         this.redis = redis;
         this.maxWaiters = config.syncWait().maxWaiters();
         Gauge.builder("kiln.api.sync.waiters", waiting, AtomicInteger::get)
@@ -160,7 +162,7 @@ public class JobWaiter {
             }
             long delay = Math.min(left, POLL_INTERVAL.toNanos());
             return CompletableFuture.supplyAsync(() -> null,
-                            CompletableFuture.delayedExecutor(delay, TimeUnit.NANOSECONDS))
+                    CompletableFuture.delayedExecutor(delay, TimeUnit.NANOSECONDS))
                     .thenCompose(ignored -> poll(accountId, jobId, deadlineNanos));
         });
     }

@@ -1,20 +1,8 @@
 package dev.kiln.api.jobs;
 
-import dev.kiln.api.ApiConfig;
-import dev.kiln.api.auth.ApiKeyAuthenticator;
-import dev.kiln.api.auth.Caller;
-import dev.kiln.api.errors.ApiException;
-import dev.kiln.api.redis.KilnRedis;
-import dev.kiln.api.redis.RedisCalls;
-import dev.kiln.common.errors.ErrorCodes;
-import dev.kiln.common.errors.ErrorType;
-import dev.kiln.common.jobs.JobRecord;
-import dev.kiln.common.jobs.JobStatus;
-import dev.kiln.common.jobs.ProgressChannel;
-import dev.kiln.common.jobs.ProgressEvent;
-import dev.kiln.common.jobs.SettleResult;
-import dev.kiln.common.redis.RedisKeys;
-import io.smallrye.common.annotation.Blocking;
+import java.time.Duration;
+import java.util.Map;
+
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -27,8 +15,21 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-import java.time.Duration;
-import java.util.Map;
+import dev.kiln.api.ApiConfig;
+import dev.kiln.api.auth.ApiKeyAuthenticator;
+import dev.kiln.api.auth.Caller;
+import dev.kiln.api.errors.ApiException;
+import dev.kiln.api.redis.ApiRedis;
+import dev.kiln.api.redis.RedisCalls;
+import dev.kiln.common.errors.ErrorCodes;
+import dev.kiln.common.errors.ErrorType;
+import dev.kiln.common.jobs.JobRecord;
+import dev.kiln.common.jobs.JobStatus;
+import dev.kiln.common.jobs.ProgressChannel;
+import dev.kiln.common.jobs.ProgressEvent;
+import dev.kiln.common.jobs.SettleResult;
+import dev.kiln.common.redis.RedisKeys;
+import io.smallrye.common.annotation.Blocking;
 
 /**
  * Polling and cancelling: {@code GET|DELETE /v1/images/jobs/{id}}. Jobs are looked up under the
@@ -40,11 +41,11 @@ import java.util.Map;
 public class JobsResource {
     private final ApiKeyAuthenticator auth;
     private final JobWaiter jobs;
-    private final KilnRedis redis;
+    private final ApiRedis redis;
     private final JobViews views;
     private final Duration timeout;
 
-    public JobsResource(ApiKeyAuthenticator auth, JobWaiter jobs, KilnRedis redis, JobViews views, ApiConfig config) {
+    public JobsResource(ApiKeyAuthenticator auth, JobWaiter jobs, ApiRedis redis, JobViews views, ApiConfig config) {
         this.auth = auth;
         this.jobs = jobs;
         this.redis = redis;
@@ -58,10 +59,10 @@ public class JobsResource {
      */
     @GET
     public Response get(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("id") String id,
-                        @QueryParam("response_format") @DefaultValue("url") String responseFormat) {
+            @QueryParam("response_format") @DefaultValue("url") String responseFormat) {
         Caller caller = auth.authenticate(authorization);
-        ResponseFormat format = ResponseFormat.parse(responseFormat).orElseThrow(() ->
-                ApiException.invalid("response_format", "'response_format' must be 'url' or 'b64_json'.")
+        ResponseFormat format = ResponseFormat.parse(responseFormat)
+                .orElseThrow(() -> ApiException.invalid("response_format", "'response_format' must be 'url' or 'b64_json'.")
                         .withHeaders(caller.limits().headers()));
         JobRecord r = find(caller, id);
         Map<String, Object> job = views.job(r, format);

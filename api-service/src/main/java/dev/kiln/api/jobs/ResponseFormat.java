@@ -5,7 +5,8 @@ import java.util.Optional;
 
 /** How finished images are returned: presigned {@code url}s or inline {@code b64_json}. */
 public enum ResponseFormat {
-    URL, B64_JSON;
+    URL,
+    B64_JSON;
 
     /** The name in requests and responses. */
     public String wire() {

@@ -1,13 +1,14 @@
 package dev.kiln.api.jobs;
 
-import io.quarkus.runtime.annotations.RegisterForReflection;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+
 import org.apache.kafka.clients.producer.Partitioner;
 import org.apache.kafka.common.Cluster;
 import org.apache.kafka.common.PartitionInfo;
 
-import java.util.List;
-import java.util.Map;
-import java.util.function.LongSupplier;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /**
  * Spreads job specs over the partitions of {@code kiln.jobs.v1} in turn, one partition per
@@ -15,7 +16,8 @@ import java.util.function.LongSupplier;
  * millisecond that sends anything moves on to the next partition. Partitions without a leader are
  * skipped while others have one.
  *
- * <p>Why not the record key (the job id): hashing scatters the few records of one produce request
+ * <p>
+ * Why not the record key (the job id): hashing scatters the few records of one produce request
  * over every partition, and the broker pays per partition batch (Kafka's sticky partitioner, which
  * keeps them together, cut the CPU of a submission by 13 %;
  * docs/decisions/2026-12-03-rotating-partitioner.md). Why not the

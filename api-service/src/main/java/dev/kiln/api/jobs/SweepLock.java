@@ -1,14 +1,14 @@
 package dev.kiln.api.jobs;
 
+import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
 import dev.kiln.common.redis.KilnScripts;
 import dev.kiln.common.redis.RedisKeys;
 import dev.kiln.common.redis.ScriptRunner;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.async.RedisAsyncCommands;
-
-import java.util.UUID;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A Redis lock with a TTL ({@code SET NX PX}) so that one API instance sweeps at a time. The lock only
@@ -42,7 +42,7 @@ public final class SweepLock {
 
     /** Frees the lock if this instance still holds it, so any instance may take the next sweep. */
     public void release(ScriptRunner scripts) throws Exception {
-        get(scripts.run(KilnScripts.RELEASE_LOCK, new String[]{key}, token));
+        get(scripts.run(KilnScripts.RELEASE_LOCK, new String[] { key }, token));
     }
 
     private <T> T get(CompletionStage<T> stage) throws Exception {

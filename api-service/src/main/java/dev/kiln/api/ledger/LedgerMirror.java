@@ -1,8 +1,26 @@
 package dev.kiln.api.ledger;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
 import dev.kiln.api.ApiConfig;
 import dev.kiln.api.jobs.SweepLock;
-import dev.kiln.api.redis.KilnRedis;
+import dev.kiln.api.redis.ApiRedis;
 import dev.kiln.common.ledger.LedgerRecord;
 import dev.kiln.common.ledger.StreamIds;
 import dev.kiln.common.redis.RedisKeys;
@@ -19,36 +37,22 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-import jakarta.inject.Inject;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.jboss.logging.Logger;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 
 /**
  * Copies every account's ledger stream ({@code kiln:{a:ID}:ledger}) to the Kafka topic
  * {@code kiln.ledger.v1}, so balances can be rebuilt if Redis and its replica are both lost
  * (the tools module's {@code RebuildBalances}).
  *
- * <p>Per account, a cursor ({@link RedisKeys#ledgerMirrored}) holds the newest entry Kafka has
+ * <p>
+ * Per account, a cursor ({@link RedisKeys#ledgerMirrored}) holds the newest entry Kafka has
  * acknowledged. A pass reads up to {@code batch-size} entries after it, sends each as a
  * {@link LedgerRecord} keyed by the account id, waits for the acknowledgements, and moves the cursor
  * over the acknowledged prefix only; it repeats until the account is caught up. A send that fails stops
  * the pass with the cursor on the last acknowledged entry, so nothing is skipped, and a record may be
  * sent again: at-least-once, de-duplicated by readers through the stream id the record carries.
  *
- * <p>Appends trim each stream to about {@code kiln.api.ledger.max-entries}. An entry is lost to the
+ * <p>
+ * Appends trim each stream to about {@code kiln.api.ledger.max-entries}. An entry is lost to the
  * mirror when that many newer entries of its account arrive before a pass reaches it; such a gap shows
  * as a cursor older than the stream's first entry, and is logged at WARN and counted. Accounts are found
  * through the registry {@link RedisKeys#ACCOUNTS}, like the sweepers do; one instance mirrors at a time
@@ -59,7 +63,7 @@ public class LedgerMirror {
     private static final Logger LOG = Logger.getLogger(LedgerMirror.class);
     private static final int REGISTRY_PAGE = 200;
 
-    private final KilnRedis redis;
+    private final ApiRedis redis;
     private final ApiConfig.LedgerMirror config;
     private final long redisTimeoutMillis;
     private final SweepLock lock;
@@ -72,14 +76,14 @@ public class LedgerMirror {
     private ScheduledExecutorService timer;
 
     @Inject
-    public LedgerMirror(KilnRedis redis, ApiConfig config, MeterRegistry metrics,
-                        @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "localhost:9092") String bootstrapServers) {
+    public LedgerMirror(ApiRedis redis, ApiConfig config, MeterRegistry metrics,
+            @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "localhost:9092") String bootstrapServers) {
         this(redis, config, metrics, () -> new LedgerProducer(bootstrapServers, config.ledgerMirror().topic(),
                 config.ledgerMirror().sendTimeout()));
     }
 
     /** @param producerFactory called once, at the first pass (a disabled mirror opens no Kafka connection) */
-    public LedgerMirror(KilnRedis redis, ApiConfig config, MeterRegistry metrics, Supplier<LedgerProducer> producerFactory) {
+    public LedgerMirror(ApiRedis redis, ApiConfig config, MeterRegistry metrics, Supplier<LedgerProducer> producerFactory) {
         this.redis = redis;
         this.config = config.ledgerMirror();
         this.redisTimeoutMillis = config.redis().timeout().toMillis();
@@ -192,7 +196,7 @@ public class LedgerMirror {
     }
 
     private void mirrorAccount(RedisAsyncCommands<String, String> commands, String account, String cursor,
-                               List<StreamMessage<String, String>> batch, Progress progress) throws Exception {
+            List<StreamMessage<String, String>> batch, Progress progress) throws Exception {
         if (batch.isEmpty()) {
             return;
         }
@@ -285,7 +289,7 @@ public class LedgerMirror {
     }
 
     private RedisFuture<List<StreamMessage<String, String>>> read(RedisAsyncCommands<String, String> commands,
-                                                                  String account, String after) {
+            String account, String after) {
         return commands.xrange(RedisKeys.ledger(account), Range.create(after == null ? "-" : "(" + after, "+"),
                 Limit.from(config.batchSize()));
     }

@@ -1,23 +1,25 @@
 package dev.kiln.api.ledger;
 
-import dev.kiln.common.ledger.LedgerJson;
-import dev.kiln.common.ledger.LedgerRecord;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.Future;
+
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-import java.time.Duration;
-import java.util.Properties;
-import java.util.concurrent.Future;
+import dev.kiln.common.ledger.LedgerJson;
+import dev.kiln.common.ledger.LedgerRecord;
 
 /**
  * Sends mirrored ledger records to Kafka: key = account id (the default partitioner hashes it, so one
  * account's records keep their order in one partition), value = {@link LedgerJson} of the record;
  * idempotent producer, {@code acks=all}, every wait bounded by the send timeout.
  *
- * <p>A plain producer rather than a SmallRye channel like {@code jobs-out}: the channel's sink keeps
+ * <p>
+ * A plain producer rather than a SmallRye channel like {@code jobs-out}: the channel's sink keeps
  * every failed send in its health report for good, so one pass attempted while Kafka is down would turn
  * the API's liveness check down and get every replica restarted for a background task. The mirror also
  * needs what the producer gives directly: one future per record, in send order, to advance the cursor

@@ -1,14 +1,15 @@
 package dev.kiln.api.models;
 
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
 import dev.kiln.api.ApiConfig;
 import dev.kiln.api.errors.ApiException;
 import dev.kiln.common.errors.ErrorCodes;
 import dev.kiln.common.errors.ErrorType;
-import jakarta.enterprise.context.ApplicationScoped;
-
-import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * The configured models ({@code kiln.api.models.*}), their per-image prices, and the other names a
@@ -26,7 +27,7 @@ public class ModelCatalog {
     /**
      * A model as a request named it.
      *
-     * @param model     the catalog entry
+     * @param model the catalog entry
      * @param requested the name used (the model's id, an alias, or the default model's id when none was given)
      */
     public record Resolved(Model model, String requested) {

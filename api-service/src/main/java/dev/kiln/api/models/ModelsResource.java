@@ -1,9 +1,10 @@
 package dev.kiln.api.models;
 
-import dev.kiln.api.auth.ApiKeyAuthenticator;
-import dev.kiln.api.auth.Caller;
-import dev.kiln.api.errors.ApiException;
-import io.smallrye.common.annotation.Blocking;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
@@ -13,10 +14,10 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
+import dev.kiln.api.auth.ApiKeyAuthenticator;
+import dev.kiln.api.auth.Caller;
+import dev.kiln.api.errors.ApiException;
+import io.smallrye.common.annotation.Blocking;
 
 /** {@code GET /v1/models[/{id}]} in OpenAI's list/model shape, plus the Kiln price. */
 @Path("/v1/models")

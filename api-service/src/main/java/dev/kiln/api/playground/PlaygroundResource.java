@@ -1,10 +1,10 @@
 package dev.kiln.api.playground;
 
+import java.net.URI;
+
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.core.Response;
-
-import java.net.URI;
 
 /**
  * {@code GET /playground} → {@code /playground/}, where the page is served as a static resource

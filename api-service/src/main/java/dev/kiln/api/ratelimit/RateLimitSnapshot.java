@@ -1,17 +1,17 @@
 package dev.kiln.api.ratelimit;
 
-import dev.kiln.common.redis.ScriptRunner;
-
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+
+import dev.kiln.common.redis.ScriptRunner;
 
 /**
  * A key's rate-limit state as the Lua scripts report it; rendered as the
  * {@code x-ratelimit-*} headers on every authenticated answer.
  */
 public record RateLimitSnapshot(long requestLimit, long requestsRemaining, long requestsResetMillis,
-                                long imageLimit, long imagesRemaining, long imagesResetMillis) {
+        long imageLimit, long imagesRemaining, long imagesResetMillis) {
 
     /** From elements 3–8 of a submit or authenticate script reply (both scripts put the limits there). */
     public static RateLimitSnapshot fromScriptReply(List<Object> reply) {

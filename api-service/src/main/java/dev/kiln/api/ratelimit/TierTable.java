@@ -1,11 +1,12 @@
 package dev.kiln.api.ratelimit;
 
-import dev.kiln.api.ApiConfig;
-import jakarta.enterprise.context.ApplicationScoped;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import dev.kiln.api.ApiConfig;
 
 /** The configured tiers flattened into the ARGV tail the Lua scripts expect. */
 @ApplicationScoped
@@ -22,7 +23,8 @@ public class TierTable {
             args.add(Integer.toString(e.getValue().imagesPerMinute()));
         }
         if (!config.tiers().containsKey(config.defaultTier())) {
-            throw new IllegalStateException("kiln.api.default-tier '" + config.defaultTier() + "' is not configured in kiln.api.tiers");
+            throw new IllegalStateException(
+                    "kiln.api.default-tier '" + config.defaultTier() + "' is not configured in kiln.api.tiers");
         }
         this.argv = List.copyOf(args);
         this.defaultTier = config.defaultTier();

@@ -1,5 +1,13 @@
 package dev.kiln.api.redis;
 
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.jboss.logging.Logger;
+
 import dev.kiln.api.ApiConfig;
 import dev.kiln.common.jobs.JobCompleter;
 import dev.kiln.common.redis.KilnScripts;
@@ -15,13 +23,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-import org.jboss.logging.Logger;
-
-import java.time.Duration;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import io.vertx.core.Context;
 
 /**
  * The one Lettuce client of the service: a shared command connection (thread-safe, pipelined)
@@ -29,8 +31,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * (and reports not-ready) while Redis is down.
  */
 @ApplicationScoped
-public class KilnRedis {
-    private static final Logger LOG = Logger.getLogger(KilnRedis.class);
+public class ApiRedis {
+    private static final Logger LOG = Logger.getLogger(ApiRedis.class);
 
     private final ApiConfig config;
     private final RedisClient client;
@@ -43,7 +45,7 @@ public class KilnRedis {
     private final Counter waitShortfalls;
     private final AtomicBoolean connecting = new AtomicBoolean();
 
-    public KilnRedis(ApiConfig config, MeterRegistry metrics) {
+    public ApiRedis(ApiConfig config, MeterRegistry metrics) {
         this.config = config;
         this.waitShortfalls = Counter.builder("kiln.api.redis.wait.shortfalls")
                 .description("WAITs that timed out with fewer replicas acknowledging than kiln.api.redis.wait-replicas")
@@ -82,7 +84,7 @@ public class KilnRedis {
     public RedisAsyncCommands<String, String> commands() {
         StatefulRedisConnection<String, String> c = connection;
         if (c == null) {
-            if (io.vertx.core.Context.isOnEventLoopThread()) {
+            if (Context.isOnEventLoopThread()) {
                 connectInBackground();
                 throw new RedisConnectionException("not connected to Redis yet");
             }

@@ -1,9 +1,5 @@
 package dev.kiln.api.redis;
 
-import dev.kiln.api.errors.ApiException;
-import dev.kiln.api.errors.Failures;
-import org.jboss.logging.Logger;
-
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -11,6 +7,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
+
+import org.jboss.logging.Logger;
+
+import dev.kiln.api.errors.ApiException;
+import dev.kiln.api.errors.Failures;
 
 /**
  * Turns Redis trouble into a retryable 503: {@link #await} from a worker thread, {@link #async} on

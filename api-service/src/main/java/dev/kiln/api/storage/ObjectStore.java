@@ -1,5 +1,15 @@
 package dev.kiln.api.storage;
 
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
 import dev.kiln.api.ApiConfig;
 import dev.kiln.common.storage.NoDelaySocketFactory;
 import io.minio.GetObjectArgs;
@@ -9,15 +19,6 @@ import io.minio.PutObjectArgs;
 import io.minio.http.HttpUtils;
 import io.minio.http.Method;
 import io.quarkus.runtime.ShutdownEvent;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-
-import java.io.ByteArrayInputStream;
-import java.io.InputStream;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 
 /**
  * S3 access through the MinIO SDK: input uploads, presigned GETs and reads for b64_json. Every
@@ -38,7 +39,8 @@ public class ObjectStore {
                 .credentials(s3.accessKey(), s3.secretKey())
                 .region(s3.region())
                 // Nagle off: see NoDelaySocketFactory (small PUTs otherwise wait ~40 ms for a delayed ACK).
-                .httpClient(HttpUtils.newDefaultHttpClient(s3.timeout().toMillis(), s3.timeout().toMillis(), s3.timeout().toMillis())
+                .httpClient(HttpUtils
+                        .newDefaultHttpClient(s3.timeout().toMillis(), s3.timeout().toMillis(), s3.timeout().toMillis())
                         .newBuilder().socketFactory(new NoDelaySocketFactory()).build(), true)
                 .build();
         client.setTimeout(s3.timeout().toMillis(), s3.timeout().toMillis(), s3.timeout().toMillis());

@@ -1,5 +1,16 @@
 package dev.kiln.api.streaming;
 
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
 import dev.kiln.api.ApiConfig;
 import dev.kiln.api.errors.ApiException;
 import dev.kiln.api.errors.ErrorMappers;
@@ -17,16 +28,6 @@ import dev.kiln.common.jobs.JobStatus;
 import dev.kiln.common.jobs.OutputFormat;
 import dev.kiln.common.jobs.ProgressEvent;
 import io.vertx.core.Vertx;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
-
-import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 
 /**
  * {@code stream: true} on {@code /v1/images/generations} and {@code /v1/images/edits}: OpenAI's image streaming
@@ -45,7 +46,7 @@ public class ImageEventStreams implements ImageStreams {
     private final Duration heartbeat;
 
     public ImageEventStreams(JobEventSubscriptions subscriptions, JobWaiter waiter, JobViews views, ObjectStore store,
-                             Vertx vertx, ApiConfig config) {
+            Vertx vertx, ApiConfig config) {
         this.subscriptions = subscriptions;
         this.waiter = waiter;
         this.views = views;
@@ -133,7 +134,7 @@ public class ImageEventStreams implements ImageStreams {
             waiter.await(accountId, jobId, submission.prefer().maxWait())
                     .thenCompose(r -> r != null && r.status() == JobStatus.SUCCEEDED
                             ? subscriptions.drained().thenApplyAsync(ignored -> completed(r), store.io())
-                            : CompletableFuture.<List<Event>>failedFuture(failure(r, jobId)))
+                            : CompletableFuture.<List<Event>> failedFuture(failure(r, jobId)))
                     .whenComplete((events, error) -> {
                         if (error != null) {
                             channel.error(ErrorMappers.toApiException(error));

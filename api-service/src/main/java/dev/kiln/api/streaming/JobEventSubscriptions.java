@@ -1,20 +1,22 @@
 package dev.kiln.api.streaming;
 
-import dev.kiln.api.redis.KilnRedis;
-import dev.kiln.common.jobs.ProgressEvent;
-import dev.kiln.common.redis.RedisKeys;
-import io.lettuce.core.pubsub.RedisPubSubAdapter;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
-import io.vertx.core.Vertx;
-import jakarta.enterprise.context.ApplicationScoped;
-import org.jboss.logging.Logger;
-
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import dev.kiln.api.redis.ApiRedis;
+import dev.kiln.common.jobs.ProgressEvent;
+import dev.kiln.common.redis.RedisKeys;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.vertx.core.Vertx;
 
 /**
  * Per-job {@code SUBSCRIBE}s to the events channels workers publish progress and previews on
@@ -32,12 +34,12 @@ public class JobEventSubscriptions {
     private record Channel(Set<Consumer<ProgressEvent>> listeners, CompletableFuture<Void> subscribed) {
     }
 
-    private final KilnRedis redis;
+    private final ApiRedis redis;
     private final Vertx vertx;
     private final Map<String, Channel> channels = new ConcurrentHashMap<>();
     private volatile StatefulRedisPubSubConnection<String, String> connection;
 
-    public JobEventSubscriptions(KilnRedis redis, Vertx vertx) {
+    public JobEventSubscriptions(ApiRedis redis, Vertx vertx) {
         this.redis = redis;
         this.vertx = vertx;
     }
@@ -78,7 +80,7 @@ public class JobEventSubscriptions {
             return CompletableFuture.completedFuture(c);
         }
         // Connecting blocks, and the caller may be on an event loop.
-        return vertx.<StatefulRedisPubSubConnection<String, String>>executeBlocking(this::listen, false)
+        return vertx.<StatefulRedisPubSubConnection<String, String>> executeBlocking(this::listen, false)
                 .toCompletionStage();
     }
 

@@ -1,21 +1,12 @@
 package dev.kiln.api.streaming;
 
-import dev.kiln.api.ApiConfig;
-import dev.kiln.api.auth.ApiKeyAuthenticator;
-import dev.kiln.api.auth.Caller;
-import dev.kiln.api.errors.ApiException;
-import dev.kiln.api.errors.ErrorMappers;
-import dev.kiln.api.jobs.JobViews;
-import dev.kiln.api.jobs.JobWaiter;
-import dev.kiln.api.redis.KilnRedis;
-import dev.kiln.api.storage.ObjectStore;
-import dev.kiln.common.errors.ErrorCodes;
-import dev.kiln.common.errors.ErrorType;
-import dev.kiln.common.jobs.JobRecord;
-import dev.kiln.common.jobs.ProgressChannel;
-import dev.kiln.common.jobs.ProgressEvent;
-import dev.kiln.common.redis.RedisKeys;
-import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
@@ -25,12 +16,22 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicBoolean;
+import dev.kiln.api.ApiConfig;
+import dev.kiln.api.auth.ApiKeyAuthenticator;
+import dev.kiln.api.auth.Caller;
+import dev.kiln.api.errors.ApiException;
+import dev.kiln.api.errors.ErrorMappers;
+import dev.kiln.api.jobs.JobViews;
+import dev.kiln.api.jobs.JobWaiter;
+import dev.kiln.api.redis.ApiRedis;
+import dev.kiln.api.storage.ObjectStore;
+import dev.kiln.common.errors.ErrorCodes;
+import dev.kiln.common.errors.ErrorType;
+import dev.kiln.common.jobs.JobRecord;
+import dev.kiln.common.jobs.ProgressChannel;
+import dev.kiln.common.jobs.ProgressEvent;
+import dev.kiln.common.redis.RedisKeys;
+import io.vertx.core.Vertx;
 
 /**
  * {@code GET /v1/images/jobs/{id}/events}: a job's server-sent event feed, for jobs submitted asynchronously.
@@ -48,15 +49,15 @@ public class JobEventsResource {
     private final JobWaiter waiter;
     private final JobViews views;
     private final JobEventSubscriptions subscriptions;
-    private final KilnRedis redis;
+    private final ApiRedis redis;
     private final ObjectStore store;
     private final Vertx vertx;
     private final Duration heartbeat;
     private final Duration maxWait;
 
     public JobEventsResource(ApiKeyAuthenticator auth, JobWaiter waiter, JobViews views,
-                             JobEventSubscriptions subscriptions, KilnRedis redis, ObjectStore store, Vertx vertx,
-                             ApiConfig config) {
+            JobEventSubscriptions subscriptions, ApiRedis redis, ObjectStore store, Vertx vertx,
+            ApiConfig config) {
         this.auth = auth;
         this.waiter = waiter;
         this.views = views;
@@ -70,7 +71,7 @@ public class JobEventsResource {
 
     @GET
     public CompletionStage<Response> events(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-                                            @PathParam("id") String id) {
+            @PathParam("id") String id) {
         return auth.authenticateAsync(authorization).thenCompose(caller -> follow(caller, id));
     }
 

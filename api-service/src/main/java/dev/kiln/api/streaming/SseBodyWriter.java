@@ -1,16 +1,17 @@
 package dev.kiln.api.streaming;
 
+import java.io.OutputStream;
+import java.lang.annotation.Annotation;
+import java.lang.reflect.Type;
+
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.ext.Provider;
+
 import org.jboss.resteasy.reactive.server.spi.ResteasyReactiveResourceInfo;
 import org.jboss.resteasy.reactive.server.spi.ServerMessageBodyWriter;
 import org.jboss.resteasy.reactive.server.spi.ServerRequestContext;
-
-import java.io.OutputStream;
-import java.lang.annotation.Annotation;
-import java.lang.reflect.Type;
 
 /**
  * Writes an {@link SseBody} without holding a thread: the status and headers of the JAX-RS response go out
@@ -23,7 +24,7 @@ public class SseBodyWriter implements ServerMessageBodyWriter<SseBody> {
 
     @Override
     public boolean isWriteable(Class<?> type, Type genericType, ResteasyReactiveResourceInfo target,
-                               MediaType mediaType) {
+            MediaType mediaType) {
         return SseBody.class.isAssignableFrom(type);
     }
 
@@ -40,7 +41,7 @@ public class SseBodyWriter implements ServerMessageBodyWriter<SseBody> {
 
     @Override
     public void writeTo(SseBody body, Class<?> type, Type genericType, Annotation[] annotations, MediaType mediaType,
-                        MultivaluedMap<String, Object> headers, OutputStream out) {
+            MultivaluedMap<String, Object> headers, OutputStream out) {
         throw new UnsupportedOperationException("an event stream is written through the server response only");
     }
 }

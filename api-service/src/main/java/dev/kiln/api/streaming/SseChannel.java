@@ -1,16 +1,18 @@
 package dev.kiln.api.streaming;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kiln.api.errors.ApiException;
-import dev.kiln.api.errors.ErrorBody;
-import org.jboss.logging.Logger;
-import org.jboss.resteasy.reactive.server.spi.ServerHttpResponse;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.spi.ServerHttpResponse;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.kiln.api.errors.ApiException;
+import dev.kiln.api.errors.ErrorBody;
 
 /**
  * One server-sent event stream. Events may be written before the HTTP response exists (a preview can arrive

@@ -1,13 +1,14 @@
 package dev.kiln.api.account;
 
-import dev.kiln.api.billing.LedgerEntry;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+
+import dev.kiln.api.billing.LedgerEntry;
 
 class KeyUsageTest {
     private static final String KEY = "a".repeat(64);

@@ -1,19 +1,6 @@
 package dev.kiln.api.bench;
 
-import dev.kiln.api.support.Kiln;
-import io.quarkus.test.common.http.TestHTTPResource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
-import io.quarkus.test.junit.TestProfile;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
-
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
-
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -32,6 +19,25 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+import com.sun.management.OperatingSystemMXBean;
+
+import dev.kiln.api.support.Kiln;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
 
 /**
  * Closed-loop load against async submissions ({@code Prefer: respond-async}) and a bare endpoint in
@@ -86,12 +92,12 @@ class ApiBenchmark {
      * generator), {@code stack} the dev stack's child processes (Kafka broker, Redis, s3proxy).
      */
     record Result(String name, long requests, Map<Integer, Long> statuses, double perSecond, double p50Ms, double p99Ms,
-                  double jvmCpuMicrosPerRequest, double stackCpuMicrosPerRequest, long jitMillis,
-                  Map<String, Double> jvmCpuMicrosPerRequestByThread) {
+            double jvmCpuMicrosPerRequest, double stackCpuMicrosPerRequest, long jitMillis,
+            Map<String, Double> jvmCpuMicrosPerRequestByThread) {
         @Override
         public String toString() {
             return String.format("%-8s requests=%d statuses=%s req/s=%.0f p50=%.2fms p99=%.2fms cpu/req: jvm=%.0fus"
-                            + " stack=%.0fus jit=%dms", name, requests, statuses, perSecond, p50Ms, p99Ms,
+                    + " stack=%.0fus jit=%dms", name, requests, statuses, perSecond, p50Ms, p99Ms,
                     jvmCpuMicrosPerRequest, stackCpuMicrosPerRequest, jitMillis);
         }
 
@@ -125,15 +131,15 @@ class ApiBenchmark {
 
     /** CPU nanoseconds used so far by this JVM and by its descendant processes (the dev stack). */
     private static long[] cpuNanos() {
-        long jvm = ((com.sun.management.OperatingSystemMXBean) ManagementFactory
+        long jvm = ((OperatingSystemMXBean) ManagementFactory
                 .getOperatingSystemMXBean()).getProcessCpuTime();
         long children = ProcessHandle.current().descendants()
                 .mapToLong(p -> p.info().totalCpuDuration().map(Duration::toNanos).orElse(0L)).sum();
-        return new long[]{jvm, children};
+        return new long[] { jvm, children };
     }
 
     private static Result withCpu(String name, long requests, Map<Integer, Long> statuses, double perSecond,
-                                  double p50Ms, double p99Ms, long[] cpuBefore, long jitBefore) {
+            double p50Ms, double p99Ms, long[] cpuBefore, long jitBefore) {
         long[] cpuAfter = cpuNanos();
         double n = Math.max(1, requests);
         return new Result(name, requests, statuses, perSecond, p50Ms, p99Ms,
@@ -202,7 +208,7 @@ class ApiBenchmark {
 
     /** One closed-loop segment: latencies (nanos), statuses, wall, CPU and JIT compilation time. */
     record Segment(long[] latencies, Map<Integer, Long> statuses, long elapsedNanos, long jvmCpuNanos,
-                   long stackCpuNanos, long jitMillis, Map<String, Long> jvmCpuNanosByThread) {
+            long stackCpuNanos, long jitMillis, Map<String, Long> jvmCpuNanosByThread) {
     }
 
     /**
@@ -227,8 +233,8 @@ class ApiBenchmark {
      * producer pay a request's overhead per job.
      */
     private static void printProducerBatching() throws Exception {
-        javax.management.MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
-        for (javax.management.ObjectName name : jmx.queryNames(
+        MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
+        for (ObjectName name : jmx.queryNames(
                 new javax.management.ObjectName("kafka.producer:type=producer-metrics,client-id=*"), null)) {
             System.out.printf("BENCH kafka producer %s: records per request=%.2f, batch bytes=%.0f%n",
                     name.getKeyProperty("client-id"), (Double) jmx.getAttribute(name, "records-per-request-avg"),
@@ -277,7 +283,8 @@ class ApiBenchmark {
 
         private Map<String, Double> byThread(double requests) {
             Map<String, Double> micros = new TreeMap<>();
-            segments.forEach(s -> s.jvmCpuNanosByThread().forEach((g, nanos) -> micros.merge(g, nanos / 1e3 / requests, Double::sum)));
+            segments.forEach(
+                    s -> s.jvmCpuNanosByThread().forEach((g, nanos) -> micros.merge(g, nanos / 1e3 / requests, Double::sum)));
             return micros;
         }
     }
@@ -344,7 +351,7 @@ class ApiBenchmark {
                     int status;
                     try {
                         status = http.send(b.build(), HttpResponse.BodyHandlers.ofString()).statusCode();
-                    } catch (java.io.IOException e) {
+                    } catch (IOException e) {
                         status = -1; // a transport error is counted (status -1), not fatal to the run
                     }
                     mine[count++] = System.nanoTime() - t0;

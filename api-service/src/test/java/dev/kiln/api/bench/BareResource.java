@@ -1,12 +1,13 @@
 package dev.kiln.api.bench;
 
-import io.smallrye.common.annotation.Blocking;
+import java.util.Map;
+
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
-import java.util.Map;
+import io.smallrye.common.annotation.Blocking;
 
 /**
  * Test-only baseline for {@link ApiBenchmark}: the same HTTP stack and JSON rendering as a submission,

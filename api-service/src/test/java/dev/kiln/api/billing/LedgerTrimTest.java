@@ -1,7 +1,16 @@
 package dev.kiln.api.billing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
 import dev.kiln.api.auth.PresentedKey;
-import dev.kiln.api.redis.KilnRedis;
+import dev.kiln.api.redis.ApiRedis;
 import dev.kiln.api.support.Kiln;
 import dev.kiln.common.jobs.JobJson;
 import dev.kiln.common.jobs.JobSpec;
@@ -13,13 +22,6 @@ import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import jakarta.inject.Inject;
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The ledger stream is bounded: every append trims it to about {@code kiln.api.ledger.max-entries}
@@ -32,12 +34,12 @@ class LedgerTrimTest {
     private static final int APPENDED = 500;
 
     @Inject
-    KilnRedis redis;
+    ApiRedis redis;
 
     @Test
     void appendsTrimTheLedgerToAboutTheConfiguredLengthKeepingTheNewestEntries() throws Exception {
         Kiln.Account a = Kiln.account("payg", "free", 0);
-        String[] keys = {RedisKeys.account(a.id()), RedisKeys.ledger(a.id()), RedisKeys.topUpReference(a.id(), "none")};
+        String[] keys = { RedisKeys.account(a.id()), RedisKeys.ledger(a.id()), RedisKeys.topUpReference(a.id(), "none") };
         for (int i = 1; i <= APPENDED; i++) {
             redis.scripts().run(KilnScripts.TOP_UP, keys, "1", "0", "1", "", Integer.toString(KEPT))
                     .toCompletableFuture().get(5, TimeUnit.SECONDS);
@@ -59,10 +61,10 @@ class LedgerTrimTest {
             String jobId = "img_trim_" + i;
             JobSpec spec = new JobSpec(JobSpec.SCHEMA_VERSION, jobId, a.id(), JobSpec.MODE_TXT2IMG, "m", "p", null, 1,
                     64, 64, 1, 1.0, null, 1L, "pndm", null, 0L, 0L);
-            String[] keys = {RedisKeys.account(a.id()), RedisKeys.apiKey(a.id(), key.keyHash()),
+            String[] keys = { RedisKeys.account(a.id()), RedisKeys.apiKey(a.id(), key.keyHash()),
                     RedisKeys.rateLimit(a.id(), RedisKeys.RL_REQUESTS, key.keyHash()),
                     RedisKeys.rateLimit(a.id(), RedisKeys.RL_IMAGES, key.keyHash()), RedisKeys.job(a.id(), jobId),
-                    RedisKeys.ledger(a.id()), RedisKeys.idempotency(a.id(), "none")};
+                    RedisKeys.ledger(a.id()), RedisKeys.idempotency(a.id(), "none") };
             List<Object> reply = redis.scripts().run(KilnScripts.SUBMIT, keys, jobId, "1", "1", JobJson.toJson(spec),
                     "m", "", "60", "60", "60000", Integer.toString(KEPT), "t", "t", "100000", "100000")
                     .toCompletableFuture().get(5, TimeUnit.SECONDS);

@@ -1,5 +1,14 @@
 package dev.kiln.api.images;
 
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
 import dev.kiln.api.support.Kiln;
 import dev.kiln.devstack.quarkus.DevStackTestResource;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -8,13 +17,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
-import jakarta.inject.Inject;
-import org.junit.jupiter.api.Test;
-
-import java.util.Map;
-
-import static io.restassured.RestAssured.given;
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * An admitted job's reservation is sent to the Redis replica (a bounded WAIT) before the API answers, so a

@@ -1,11 +1,11 @@
 package dev.kiln.api.jobs;
 
-import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Map;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
 
 /** The watermark's bookkeeping alone (pure logic); the reconciler's use of it runs against Kafka in EnqueueReconcilerTest. */
 class ConsumedWatermarkTest {

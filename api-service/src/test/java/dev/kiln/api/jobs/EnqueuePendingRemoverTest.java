@@ -1,20 +1,22 @@
 package dev.kiln.api.jobs;
 
-import dev.kiln.api.redis.KilnRedis;
-import dev.kiln.api.support.Kiln;
-import dev.kiln.common.redis.RedisKeys;
-import dev.kiln.devstack.quarkus.DevStackTestResource;
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-import jakarta.inject.Inject;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import dev.kiln.api.redis.ApiRedis;
+import dev.kiln.api.support.Kiln;
+import dev.kiln.common.redis.RedisKeys;
+import dev.kiln.devstack.quarkus.DevStackTestResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
 
 /**
  * Batched removal of enqueue-pending entries against the real Redis. The flush delay is an hour, so
@@ -26,7 +28,7 @@ class EnqueuePendingRemoverTest {
     private static final long NEVER_MILLIS = TimeUnit.HOURS.toMillis(1);
 
     @Inject
-    KilnRedis redis;
+    ApiRedis redis;
 
     @Test
     void holdsRemovalsUntilTheFlushThenRemovesThemForEveryAccount() throws Exception {

@@ -1,7 +1,26 @@
 package dev.kiln.api.jobs;
 
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.inject.Inject;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+
 import dev.kiln.api.auth.PresentedKey;
-import dev.kiln.api.redis.KilnRedis;
+import dev.kiln.api.redis.ApiRedis;
 import dev.kiln.api.support.Kiln;
 import dev.kiln.common.jobs.JobJson;
 import dev.kiln.common.jobs.JobSpec;
@@ -14,23 +33,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
-import jakarta.inject.Inject;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.Test;
-
-import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.TimeUnit;
-
-import static io.restassured.RestAssured.given;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * The reconciler for jobs whose Kafka send is unconfirmed, against the real Redis and Kafka. The
@@ -62,7 +64,7 @@ class EnqueueReconcilerTest {
     @Inject
     EnqueueReconciler reconciler;
     @Inject
-    KilnRedis redis;
+    ApiRedis redis;
     @Inject
     QueueLagMonitor queue;
 
@@ -182,14 +184,14 @@ class EnqueueReconcilerTest {
         String jobId = "img_" + UUID.randomUUID().toString().replace("-", "");
         JobSpec spec = new JobSpec(JobSpec.SCHEMA_VERSION, jobId, a.id(), JobSpec.MODE_TXT2IMG, "sd-1.5-paid", "p", null,
                 n, 512, 512, 30, 7.5, null, 1L, "pndm", null, System.currentTimeMillis(), Long.MAX_VALUE);
-        String[] keys = {RedisKeys.account(a.id()), RedisKeys.apiKey(a.id(), key.keyHash()),
+        String[] keys = { RedisKeys.account(a.id()), RedisKeys.apiKey(a.id(), key.keyHash()),
                 RedisKeys.rateLimit(a.id(), RedisKeys.RL_REQUESTS, key.keyHash()),
                 RedisKeys.rateLimit(a.id(), RedisKeys.RL_IMAGES, key.keyHash()),
                 RedisKeys.job(a.id(), jobId), RedisKeys.ledger(a.id()), RedisKeys.idempotency(a.id(), "none"),
-                RedisKeys.enqueuePending(a.id())};
+                RedisKeys.enqueuePending(a.id()) };
         List<Object> reply = redis.scripts().run(KilnScripts.SUBMIT, keys, jobId, Integer.toString(n),
-                        Long.toString(PRICE), JobJson.toJson(spec), "sd-1.5-paid", "", "86400", "86400", "60000", "0", "free",
-                        "free", "60", "60")
+                Long.toString(PRICE), JobJson.toJson(spec), "sd-1.5-paid", "", "86400", "86400", "60000", "0", "free",
+                "free", "60", "60")
                 .toCompletableFuture().get(5, TimeUnit.SECONDS);
         assertThat(ScriptRunner.str(reply, 0)).isEqualTo("ok");
         return jobId;

@@ -1,10 +1,22 @@
 package dev.kiln.api.jobs;
 
-import dev.kiln.api.redis.KilnRedis;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import dev.kiln.api.redis.ApiRedis;
 import dev.kiln.api.support.Kiln;
+import dev.kiln.common.jobs.JobJson;
 import dev.kiln.common.jobs.JobOutcome;
 import dev.kiln.common.jobs.JobSpec;
-import dev.kiln.common.jobs.JobJson;
 import dev.kiln.common.redis.RedisKeys;
 import dev.kiln.common.storage.S3Keys;
 import dev.kiln.devstack.quarkus.DevStackTestResource;
@@ -12,16 +24,6 @@ import io.lettuce.core.Range;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
-import jakarta.inject.Inject;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-
-import static io.restassured.RestAssured.given;
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The sweeper of jobs nobody settled by their deadline, against the real Redis and API. Jobs are
@@ -37,7 +39,7 @@ class JobSweeperTest {
     @Inject
     JobSweeper sweeper;
     @Inject
-    KilnRedis redis;
+    ApiRedis redis;
 
     @AfterEach
     void freeTheLock() {

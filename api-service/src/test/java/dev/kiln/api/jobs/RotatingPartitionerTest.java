@@ -1,9 +1,6 @@
 package dev.kiln.api.jobs;
 
-import org.apache.kafka.common.Cluster;
-import org.apache.kafka.common.Node;
-import org.apache.kafka.common.PartitionInfo;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -11,7 +8,10 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.apache.kafka.common.Cluster;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.PartitionInfo;
+import org.junit.jupiter.api.Test;
 
 class RotatingPartitionerTest {
     private static final String TOPIC = "kiln.jobs.v1";
@@ -67,7 +67,7 @@ class RotatingPartitionerTest {
     private static Cluster cluster(int partitions, Set<Integer> leaderless) {
         List<PartitionInfo> infos = IntStream.range(0, partitions)
                 .mapToObj(p -> new PartitionInfo(TOPIC, p, leaderless.contains(p) ? null : BROKER,
-                        new Node[]{BROKER}, new Node[]{BROKER}))
+                        new Node[] { BROKER }, new Node[] { BROKER }))
                 .toList();
         return new Cluster("kiln", List.of(BROKER), infos, Set.of(), Set.of());
     }

@@ -1,8 +1,5 @@
 package dev.kiln.api.support;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,6 +9,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** A test-side reader of a {@code text/event-stream} body: events with their JSON data, and comment lines. */
 public final class EventStream implements AutoCloseable {
@@ -33,7 +33,7 @@ public final class EventStream implements AutoCloseable {
         try {
             String name = "message";
             StringBuilder data = null;
-            for (String line; (line = reader.readLine()) != null; ) {
+            for (String line; (line = reader.readLine()) != null;) {
                 if (line.isEmpty()) {
                     if (data != null) {
                         return new Event(name, JSON.readTree(data.toString()));
@@ -56,7 +56,7 @@ public final class EventStream implements AutoCloseable {
     /** Every event to the end of the stream. */
     public List<Event> rest() {
         List<Event> events = new ArrayList<>();
-        for (Event e; (e = next()) != null; ) {
+        for (Event e; (e = next()) != null;) {
             events.add(e);
         }
         return events;
@@ -65,7 +65,7 @@ public final class EventStream implements AutoCloseable {
     /** Reads comment lines until one matches (or the stream ends: false). Events on the way are returned in {@code seen}. */
     public boolean commentUntil(Predicate<String> wanted, List<Event> seen) {
         try {
-            for (String line; (line = reader.readLine()) != null; ) {
+            for (String line; (line = reader.readLine()) != null;) {
                 if (line.startsWith(":") && wanted.test(line.substring(1).trim())) {
                     comments.add(line.substring(1).trim());
                     return true;

@@ -1,15 +1,16 @@
 package dev.kiln.api.support;
 
-import dev.kiln.api.jobs.JobPublisher;
-import io.smallrye.mutiny.Uni;
-import jakarta.annotation.Priority;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.inject.Alternative;
-
 import java.time.Duration;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
+
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Alternative;
+
+import dev.kiln.api.jobs.JobPublisher;
+import io.smallrye.mutiny.Uni;
 
 /**
  * The real publisher, with faults a test can queue: each queued fault applies to one send, in order.

@@ -1,5 +1,25 @@
 package dev.kiln.api.support;
 
+import static io.restassured.RestAssured.given;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+import org.eclipse.microprofile.config.ConfigProvider;
+
 import dev.kiln.api.admin.AdminServer;
 import dev.kiln.common.redis.RedisConnections;
 import dev.kiln.common.redis.RedisKeys;
@@ -16,25 +36,6 @@ import io.minio.StatObjectArgs;
 import io.quarkus.arc.Arc;
 import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.common.TopicPartition;
-import org.eclipse.microprofile.config.ConfigProvider;
-
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.Properties;
-import java.util.UUID;
-import java.util.concurrent.TimeUnit;
-
-import static io.restassured.RestAssured.given;
 
 /**
  * Test-side access to the real services the app runs against (from the dev stack's settings):
@@ -136,7 +137,8 @@ public final class Kiln {
 
         public long jobCount() {
             long count = 0;
-            ScanIterator<String> it = ScanIterator.scan(redis(), ScanArgs.Builder.matches("kiln:{a:" + id + "}:job:*").limit(1000));
+            ScanIterator<String> it = ScanIterator.scan(redis(),
+                    ScanArgs.Builder.matches("kiln:{a:" + id + "}:job:*").limit(1000));
             while (it.hasNext()) {
                 it.next();
                 count++;

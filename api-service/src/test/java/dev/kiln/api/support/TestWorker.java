@@ -1,5 +1,21 @@
 package dev.kiln.api.support;
 
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
 import dev.kiln.common.jobs.JobCompleter;
 import dev.kiln.common.jobs.JobJson;
 import dev.kiln.common.jobs.JobOutcome;
@@ -11,27 +27,13 @@ import dev.kiln.common.redis.ScriptRunner;
 import dev.kiln.common.storage.S3Keys;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.StringDeserializer;
-
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Does what the GPU worker will do, minus the diffusion: consumes {@code kiln.jobs.v1} in group
  * {@code kiln-gpu-workers}, and for jobs whose prompt starts with {@link #COMPLETE} marks them
  * running, writes one small PNG per image to {@code outputs/<job>/<i>.png} and completes them
- * through common's {@link JobCompleter} ({@link #PARTIAL}: one image fewer; {@link #FAIL}: fails it). Other jobs are only recorded, so tests can inspect them
+ * through common's {@link JobCompleter} ({@link #PARTIAL}: one image fewer; {@link #FAIL}: fails it). Other jobs are only
+ * recorded, so tests can inspect them
  * while they stay queued. Like the real worker it publishes progress through {@link ProgressChannel}: the
  * previews a job's {@code partial_images} asks for, before completing it; {@link #HOLD} jobs report their
  * first step and wait for {@link #release}.
@@ -143,7 +145,9 @@ public final class TestWorker implements AutoCloseable {
                 return;
             }
             if (fail) {
-                completer.complete(JobOutcome.failed(spec.accountId(), spec.jobId(), "worker_crashed", "the test worker failed it"))
+                completer
+                        .complete(JobOutcome.failed(spec.accountId(), spec.jobId(), "worker_crashed",
+                                "the test worker failed it"))
                         .toCompletableFuture().get(5, TimeUnit.SECONDS);
                 return;
             }

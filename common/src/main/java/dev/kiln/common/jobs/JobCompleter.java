@@ -1,22 +1,22 @@
 package dev.kiln.common.jobs;
 
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+
 import dev.kiln.common.errors.ErrorCodes;
 import dev.kiln.common.redis.KilnScripts;
 import dev.kiln.common.redis.RedisKeys;
 import dev.kiln.common.redis.ScriptRunner;
 
-import java.util.List;
-import java.util.concurrent.CompletionStage;
-
 /**
  * The job state transitions after submit, each one Lua script (one round trip, atomic):
  * <ul>
- *   <li>{@link #markRunning} — a worker takes the job; skip it unless {@code shouldRun()}.</li>
- *   <li>{@link #complete} — a worker finished: mark succeeded/failed, charge per produced image,
- *       refund the rest, append the ledger, PUBLISH {@code kiln:job-done:<jobId>}.</li>
- *   <li>{@link #expire} — past its deadline (queued or running): refund everything.</li>
- *   <li>{@link #cancel} — the owner cancels a queued job: refund everything.</li>
- *   <li>{@link #failQueued} — the API could not enqueue the job: refund everything.</li>
+ * <li>{@link #markRunning} — a worker takes the job; skip it unless {@code shouldRun()}.</li>
+ * <li>{@link #complete} — a worker finished: mark succeeded/failed, charge per produced image,
+ * refund the rest, append the ledger, PUBLISH {@code kiln:job-done:<jobId>}.</li>
+ * <li>{@link #expire} — past its deadline (queued or running): refund everything.</li>
+ * <li>{@link #cancel} — the owner cancels a queued job: refund everything.</li>
+ * <li>{@link #failQueued} — the API could not enqueue the job: refund everything.</li>
  * </ul>
  * Settlement happens exactly once per job: every call on a job that is already terminal returns
  * {@link SettleResult.Outcome#ALREADY_TERMINAL} and changes nothing, so redelivered Kafka records and
@@ -48,14 +48,15 @@ public final class JobCompleter {
     }
 
     public CompletionStage<MarkRunningResult> markRunning(String accountId, String jobId) {
-        return scripts.run(KilnScripts.MARK_RUNNING, new String[]{RedisKeys.job(accountId, jobId)})
+        return scripts.run(KilnScripts.MARK_RUNNING, new String[] { RedisKeys.job(accountId, jobId) })
                 .thenApply(reply -> {
                     String outcome = ScriptRunner.str(reply, 0);
                     String status = ScriptRunner.str(reply, 1);
                     int attempts = (int) ScriptRunner.num(reply, 2);
                     return switch (outcome) {
                         case "running" -> new MarkRunningResult(MarkRunningResult.Outcome.RUNNING, JobStatus.RUNNING, attempts);
-                        case "terminal" -> new MarkRunningResult(MarkRunningResult.Outcome.TERMINAL, JobStatus.fromWire(status), attempts);
+                        case "terminal" ->
+                            new MarkRunningResult(MarkRunningResult.Outcome.TERMINAL, JobStatus.fromWire(status), attempts);
                         default -> new MarkRunningResult(MarkRunningResult.Outcome.MISSING, null, 0);
                     };
                 });
@@ -85,14 +86,14 @@ public final class JobCompleter {
     }
 
     private CompletionStage<SettleResult> settle(String accountId, String jobId, JobStatus target,
-                                                 String allowedFrom, List<String> resultKeys,
-                                                 String errorCode, String errorMessage) {
-        String[] keys = {RedisKeys.job(accountId, jobId), RedisKeys.account(accountId), RedisKeys.ledger(accountId),
-                RedisKeys.liveJobs(accountId)};
+            String allowedFrom, List<String> resultKeys,
+            String errorCode, String errorMessage) {
+        String[] keys = { RedisKeys.job(accountId, jobId), RedisKeys.account(accountId), RedisKeys.ledger(accountId),
+                RedisKeys.liveJobs(accountId) };
         return scripts.run(KilnScripts.SETTLE, keys,
-                        target.wire(), allowedFrom, Integer.toString(resultKeys.size()),
-                        JobJson.keysToJson(resultKeys), nullToEmpty(errorCode), nullToEmpty(errorMessage),
-                        RedisKeys.jobDoneChannel(jobId), ledgerMaxEntries)
+                target.wire(), allowedFrom, Integer.toString(resultKeys.size()),
+                JobJson.keysToJson(resultKeys), nullToEmpty(errorCode), nullToEmpty(errorMessage),
+                RedisKeys.jobDoneChannel(jobId), ledgerMaxEntries)
                 .thenApply(JobCompleter::toSettleResult);
     }
 

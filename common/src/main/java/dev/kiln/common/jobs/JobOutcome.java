@@ -1,22 +1,22 @@
 package dev.kiln.common.jobs;
 
-import dev.kiln.common.errors.ErrorCodes;
-
 import java.util.List;
 import java.util.Objects;
+
+import dev.kiln.common.errors.ErrorCodes;
 
 /**
  * What a worker reports when a job ends. Build one with the factory methods.
  *
- * @param accountId    owning account (from the {@link JobSpec})
- * @param jobId        job id
- * @param status       {@link JobStatus#SUCCEEDED} or {@link JobStatus#FAILED}
- * @param resultKeys   S3 keys of the images produced, in order; their count is what is charged
- * @param errorCode    why it failed ({@link ErrorCodes}), null on success
+ * @param accountId owning account (from the {@link JobSpec})
+ * @param jobId job id
+ * @param status {@link JobStatus#SUCCEEDED} or {@link JobStatus#FAILED}
+ * @param resultKeys S3 keys of the images produced, in order; their count is what is charged
+ * @param errorCode why it failed ({@link ErrorCodes}), null on success
  * @param errorMessage human-readable reason, null on success
  */
 public record JobOutcome(String accountId, String jobId, JobStatus status, List<String> resultKeys,
-                         String errorCode, String errorMessage) {
+        String errorCode, String errorMessage) {
 
     public JobOutcome {
         Objects.requireNonNull(accountId, "accountId");

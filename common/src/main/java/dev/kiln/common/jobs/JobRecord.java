@@ -7,23 +7,23 @@ import java.util.Map;
  * The job record as stored in the Redis hash {@code kiln:{a:ID}:job:<jobId>}, read back.
  * Field names of the hash are the {@code F_*} constants; the Lua scripts write them.
  *
- * @param jobId           job id
- * @param accountId       owning account
- * @param status          current status
- * @param specJson        the {@link JobSpec} JSON
- * @param n               images requested
- * @param priceMicros     price per image at submit time
- * @param reservedMicros  amount reserved at submit ({@code n × price})
- * @param chargedMicros   amount charged at settlement (0 until settled)
- * @param refundedMicros  amount refunded at settlement (0 until settled)
- * @param settled         whether the money of this job has been settled (true exactly for terminal jobs)
- * @param attempts        how many times a worker marked it running
- * @param imagesProduced  images produced (set at settlement)
- * @param resultKeys      S3 keys of the produced images, in order
- * @param errorCode       error code of a failed/expired/canceled job, or null
- * @param errorMessage    human-readable error, or null
- * @param createdMillis   submit time, epoch millis
- * @param updatedMillis   last change, epoch millis
+ * @param jobId job id
+ * @param accountId owning account
+ * @param status current status
+ * @param specJson the {@link JobSpec} JSON
+ * @param n images requested
+ * @param priceMicros price per image at submit time
+ * @param reservedMicros amount reserved at submit ({@code n × price})
+ * @param chargedMicros amount charged at settlement (0 until settled)
+ * @param refundedMicros amount refunded at settlement (0 until settled)
+ * @param settled whether the money of this job has been settled (true exactly for terminal jobs)
+ * @param attempts how many times a worker marked it running
+ * @param imagesProduced images produced (set at settlement)
+ * @param resultKeys S3 keys of the produced images, in order
+ * @param errorCode error code of a failed/expired/canceled job, or null
+ * @param errorMessage human-readable error, or null
+ * @param createdMillis submit time, epoch millis
+ * @param updatedMillis last change, epoch millis
  */
 public record JobRecord(
         String jobId,

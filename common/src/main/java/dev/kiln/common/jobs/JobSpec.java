@@ -1,37 +1,37 @@
 package dev.kiln.common.jobs;
 
+import java.util.Objects;
+
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
-
-import java.util.Objects;
 
 /**
  * What a worker needs to run one job: the value of a {@code kiln.jobs.v1} record (key = job id)
  * and the {@code spec} field of the job record in Redis. Carries references to S3 objects, never
  * image bytes.
  *
- * @param schemaVersion   {@code v}, currently {@link #SCHEMA_VERSION}; readers skip unknown fields
- * @param jobId           job id (also the Kafka key and the S3 key stem)
- * @param accountId       owning account (locates the job record's Redis slot)
- * @param mode            {@link #MODE_IMG2IMG} or {@link #MODE_TXT2IMG}
- * @param model           catalog model id
- * @param prompt          the prompt
- * @param negativePrompt  negative prompt, or null
- * @param n               images to produce (1..10)
- * @param width           output width in pixels (multiple of 8)
- * @param height          output height in pixels (multiple of 8)
- * @param steps           denoising steps requested (before strength is applied)
- * @param guidanceScale   classifier-free guidance scale (1 = guidance off)
- * @param strength        img2img strength in [0, 1]; null for text-to-image
- * @param seed            seed of image 0; image i uses {@code seed + i}
- * @param scheduler       scheduler name (pndm, ddim, euler, euler_a, dpmpp_2m, lms)
- * @param inputKey        S3 key of the input PNG (img2img), or null
+ * @param schemaVersion {@code v}, currently {@link #SCHEMA_VERSION}; readers skip unknown fields
+ * @param jobId job id (also the Kafka key and the S3 key stem)
+ * @param accountId owning account (locates the job record's Redis slot)
+ * @param mode {@link #MODE_IMG2IMG} or {@link #MODE_TXT2IMG}
+ * @param model catalog model id
+ * @param prompt the prompt
+ * @param negativePrompt negative prompt, or null
+ * @param n images to produce (1..10)
+ * @param width output width in pixels (multiple of 8)
+ * @param height output height in pixels (multiple of 8)
+ * @param steps denoising steps requested (before strength is applied)
+ * @param guidanceScale classifier-free guidance scale (1 = guidance off)
+ * @param strength img2img strength in [0, 1]; null for text-to-image
+ * @param seed seed of image 0; image i uses {@code seed + i}
+ * @param scheduler scheduler name (pndm, ddim, euler, euler_a, dpmpp_2m, lms)
+ * @param inputKey S3 key of the input PNG (img2img), or null
  * @param createdAtMillis submit time, epoch millis
- * @param deadlineMillis  after this epoch millis the job is expired, not run
- * @param partialImages   previews to publish while the job runs (0..{@link #MAX_PARTIAL_IMAGES}); null (absent
- *                        from the JSON) means 0
- * @param outputFormat    encoding of the output images; null (absent) means {@link OutputFormat#PNG}
+ * @param deadlineMillis after this epoch millis the job is expired, not run
+ * @param partialImages previews to publish while the job runs (0..{@link #MAX_PARTIAL_IMAGES}); null (absent
+ *        from the JSON) means 0
+ * @param outputFormat encoding of the output images; null (absent) means {@link OutputFormat#PNG}
  * @param outputCompression quality of jpeg and webp outputs, 0..100 (100 = best); null means 100. Ignored for png
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -89,9 +89,9 @@ public record JobSpec(
      * existed, kept so producers that do not set them need not change.
      */
     public JobSpec(int schemaVersion, String jobId, String accountId, String mode, String model, String prompt,
-                   String negativePrompt, int n, int width, int height, int steps, double guidanceScale,
-                   Double strength, long seed, String scheduler, String inputKey, long createdAtMillis,
-                   long deadlineMillis) {
+            String negativePrompt, int n, int width, int height, int steps, double guidanceScale,
+            Double strength, long seed, String scheduler, String inputKey, long createdAtMillis,
+            long deadlineMillis) {
         this(schemaVersion, jobId, accountId, mode, model, prompt, negativePrompt, n, width, height, steps,
                 guidanceScale, strength, seed, scheduler, inputKey, createdAtMillis, deadlineMillis, null, null, null);
     }

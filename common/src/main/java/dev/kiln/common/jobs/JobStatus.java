@@ -1,9 +1,9 @@
 package dev.kiln.common.jobs;
 
+import java.util.Locale;
+
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
-
-import java.util.Locale;
 
 /**
  * Life cycle of an image job. {@code queued → running → succeeded | failed}; a queued job can
@@ -11,7 +11,12 @@ import java.util.Locale;
  * Terminal states are final: the job's money has been settled exactly once.
  */
 public enum JobStatus {
-    QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELED, EXPIRED;
+    QUEUED,
+    RUNNING,
+    SUCCEEDED,
+    FAILED,
+    CANCELED,
+    EXPIRED;
 
     /** The lower-case name stored in Redis and returned by the API. */
     @JsonValue

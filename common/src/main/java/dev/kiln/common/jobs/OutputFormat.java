@@ -1,9 +1,9 @@
 package dev.kiln.common.jobs;
 
+import java.util.Optional;
+
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
-
-import java.util.Optional;
 
 /**
  * The file format of a job's output images: OpenAI's {@code output_format}, in requests and in the job spec.

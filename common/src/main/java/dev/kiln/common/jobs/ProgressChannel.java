@@ -1,11 +1,11 @@
 package dev.kiln.common.jobs;
 
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+
 import dev.kiln.common.redis.RedisKeys;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.async.RedisAsyncCommands;
-
-import java.time.Duration;
-import java.util.concurrent.CompletionStage;
 
 /**
  * How a job's progress travels through Redis, for the worker that publishes it and the API that reads it: each
@@ -21,7 +21,7 @@ public final class ProgressChannel {
      * them. Completes with the number of subscribers that received the message.
      */
     public static CompletionStage<Long> publish(RedisAsyncCommands<String, String> redis, String accountId,
-                                                ProgressEvent event, Duration ttl) {
+            ProgressEvent event, Duration ttl) {
         redis.set(RedisKeys.jobProgress(accountId, event.jobId()), event.asProgress().toJson(),
                 SetArgs.Builder.px(ttl.toMillis()));
         return redis.publish(RedisKeys.jobEvents(accountId, event.jobId()), event.toJson());
@@ -29,7 +29,7 @@ public final class ProgressChannel {
 
     /** The job's latest progress, or null when none is stored (not started, finished long ago, or expired). */
     public static CompletionStage<ProgressEvent> latest(RedisAsyncCommands<String, String> redis, String accountId,
-                                                        String jobId) {
+            String jobId) {
         return redis.get(RedisKeys.jobProgress(accountId, jobId)).thenApply(json -> {
             if (json == null) {
                 return null;

@@ -1,5 +1,10 @@
 package dev.kiln.common.jobs;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Base64;
+import java.util.Objects;
+
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -7,26 +12,21 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.util.Base64;
-import java.util.Objects;
-
 /**
  * A message a worker publishes about a running job on {@link dev.kiln.common.redis.RedisKeys#jobEvents}: its
  * progress after a denoising step, or a preview ("partial image") of it. The latest progress message is also
  * stored under {@link dev.kiln.common.redis.RedisKeys#jobProgress} for polls. Terminal states are not sent here:
  * the settle script announces them on the job-done channel and the job record holds them.
  *
- * @param type              {@link #PROGRESS} or {@link #PARTIAL_IMAGE}
- * @param jobId             the job
- * @param step              denoising steps done, 1-based
- * @param steps             denoising steps the job runs in all (after strength; PNDM counts one more than asked)
+ * @param type {@link #PROGRESS} or {@link #PARTIAL_IMAGE}
+ * @param jobId the job
+ * @param step denoising steps done, 1-based
+ * @param steps denoising steps the job runs in all (after strength; PNDM counts one more than asked)
  * @param partialImageIndex 0-based index of the preview among the job's previews, partial images only
- * @param pngBase64         the preview as a base64 PNG, partial images only
- * @param width             preview width in pixels, partial images only
- * @param height            preview height in pixels, partial images only
- * @param atMillis          when the worker saw the step, epoch millis
+ * @param pngBase64 the preview as a base64 PNG, partial images only
+ * @param width preview width in pixels, partial images only
+ * @param height preview height in pixels, partial images only
+ * @param atMillis when the worker saw the step, epoch millis
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ProgressEvent(
@@ -65,7 +65,7 @@ public record ProgressEvent(
     }
 
     public static ProgressEvent partialImage(String jobId, int index, int step, int steps, byte[] png, int width,
-                                             int height, long atMillis) {
+            int height, long atMillis) {
         return new ProgressEvent(PARTIAL_IMAGE, jobId, step, steps, index, Base64.getEncoder().encodeToString(png),
                 width, height, atMillis);
     }

@@ -3,9 +3,9 @@ package dev.kiln.common.jobs;
 /**
  * Result of a settling script run ({@code settle.lua}).
  *
- * @param outcome        what happened
- * @param status         the job's status after the call (null when {@link Outcome#MISSING})
- * @param chargedMicros  amount charged for this job (by this call, or by the earlier one that settled it)
+ * @param outcome what happened
+ * @param status the job's status after the call (null when {@link Outcome#MISSING})
+ * @param chargedMicros amount charged for this job (by this call, or by the earlier one that settled it)
  * @param refundedMicros amount refunded for this job (likewise)
  */
 public record SettleResult(Outcome outcome, JobStatus status, long chargedMicros, long refundedMicros) {

@@ -1,18 +1,19 @@
 package dev.kiln.common.ledger;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
-
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
  * Rebuilds each account's balance and reserved amount from mirrored ledger records: the sum of their
  * deltas, each (account, stream id) counted once however often the at-least-once mirror sent it, in any
  * order. Holds one stream id per distinct entry (about 100 bytes each), nothing else per record.
  *
- * <p>Two checks come with every account: the balance before its oldest record
+ * <p>
+ * Two checks come with every account: the balance before its oldest record
  * ({@code opening_balance_micros}, 0 when the mirror saw the account's whole history; otherwise its early
  * entries were trimmed before the mirror ran, and the reserved amount may miss their part), and
  * {@code consistent}: whether opening + the sum of balance deltas equals the {@code balance_after_micros}
@@ -24,15 +25,15 @@ public final class LedgerBalances {
     /**
      * One account's rebuilt state.
      *
-     * @param balanceMicros          opening balance + Σ balance deltas
-     * @param reservedMicros         Σ reserved deltas
-     * @param openingBalanceMicros   the balance before the oldest record (0 for a complete history)
-     * @param entries                distinct entries folded
-     * @param duplicates             records skipped because their stream id was already folded
-     * @param lastStreamId           newest stream id seen
+     * @param balanceMicros opening balance + Σ balance deltas
+     * @param reservedMicros Σ reserved deltas
+     * @param openingBalanceMicros the balance before the oldest record (0 for a complete history)
+     * @param entries distinct entries folded
+     * @param duplicates records skipped because their stream id was already folded
+     * @param lastStreamId newest stream id seen
      * @param lastBalanceAfterMicros the balance the newest entry recorded
-     * @param consistent             {@code balanceMicros == lastBalanceAfterMicros}: no entry with a balance change
-     *                               is missing between the oldest and the newest record
+     * @param consistent {@code balanceMicros == lastBalanceAfterMicros}: no entry with a balance change
+     *        is missing between the oldest and the newest record
      */
     public record Balance(
             @JsonProperty("account") String account,

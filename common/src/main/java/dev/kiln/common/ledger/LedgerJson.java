@@ -1,11 +1,11 @@
 package dev.kiln.common.ledger;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
-import java.io.IOException;
-import java.io.UncheckedIOException;
 
 /**
  * JSON codec of {@link LedgerRecord} (values of {@code kiln.ledger.v1}) and of {@link LedgerBalances.Balance}

@@ -1,9 +1,9 @@
 package dev.kiln.common.ledger;
 
+import java.util.Map;
+
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
-
-import java.util.Map;
 
 /**
  * One ledger entry as mirrored to the Kafka topic {@code kiln.ledger.v1} (record key = account id, so one
@@ -11,18 +11,18 @@ import java.util.Map;
  * at-least-once: the same entry may appear more than once, always with the same {@code stream_id}, so a
  * reader de-duplicates by (account, stream id) ({@link LedgerBalances} does).
  *
- * @param schemaVersion       {@code v}, currently {@link #SCHEMA_VERSION}
- * @param account             account id
- * @param streamId            the entry's id in {@code kiln:{a:ID}:ledger} ({@code <millis>-<sequence>}), unique per account
- * @param kind                the entry's {@code type}: {@code topup}, {@code reserve}, {@code settle} (or {@code restore},
- *                            written by an operator after a rebuild; see docs/operations.md)
- * @param balanceDeltaMicros  change of the account's balance
+ * @param schemaVersion {@code v}, currently {@link #SCHEMA_VERSION}
+ * @param account account id
+ * @param streamId the entry's id in {@code kiln:{a:ID}:ledger} ({@code <millis>-<sequence>}), unique per account
+ * @param kind the entry's {@code type}: {@code topup}, {@code reserve}, {@code settle} (or {@code restore},
+ *        written by an operator after a rebuild; see docs/operations.md)
+ * @param balanceDeltaMicros change of the account's balance
  * @param reservedDeltaMicros change of the account's reserved amount
- * @param balanceAfterMicros  the balance right after this entry
- * @param job                 job id of a {@code reserve} or {@code settle} entry, else null
- * @param reference           the caller's reference of a {@code topup}, else null
- * @param timestampMillis     {@code ts_ms}: Redis's clock when the entry was written
- * @param fields              every field of the stream entry as stored, for audits (amounts, fee, status, key…)
+ * @param balanceAfterMicros the balance right after this entry
+ * @param job job id of a {@code reserve} or {@code settle} entry, else null
+ * @param reference the caller's reference of a {@code topup}, else null
+ * @param timestampMillis {@code ts_ms}: Redis's clock when the entry was written
+ * @param fields every field of the stream entry as stored, for audits (amounts, fee, status, key…)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record LedgerRecord(

@@ -11,9 +11,9 @@ import java.util.HexFormat;
 /**
  * A Lua script loaded from a classpath resource, with the SHA-1 Redis uses for EVALSHA.
  *
- * @param name   resource file name (for logs and errors)
+ * @param name resource file name (for logs and errors)
  * @param source the script text
- * @param sha1   lower-case hex SHA-1 of the source
+ * @param sha1 lower-case hex SHA-1 of the source
  */
 public record LuaScript(String name, String source, String sha1) {
 

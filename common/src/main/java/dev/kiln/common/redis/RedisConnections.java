@@ -1,5 +1,9 @@
 package dev.kiln.common.redis;
 
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -8,10 +12,6 @@ import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.metrics.CommandLatencyRecorder;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
-
-import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Builds Lettuce clients the way Kiln needs them: every command (sync or async) times out, and
@@ -24,7 +24,7 @@ public final class RedisConnections {
     }
 
     /**
-     * @param uri           e.g. {@code redis://localhost:6379}
+     * @param uri e.g. {@code redis://localhost:6379}
      * @param timeoutMillis per-command and connect timeout
      */
     public static RedisClient client(String uri, long timeoutMillis) {

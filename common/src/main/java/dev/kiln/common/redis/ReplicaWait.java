@@ -1,18 +1,19 @@
 package dev.kiln.common.redis;
 
-import io.lettuce.core.api.async.RedisAsyncCommands;
-
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.LongConsumer;
+
+import io.lettuce.core.api.async.RedisAsyncCommands;
 
 /**
  * Bounded {@code WAIT <replicas> <timeout>} after money-changing writes, so an answer (a 202, a Kafka
  * ack after settle) goes out only once a replica holds the write, and a failover to that replica
  * cannot lose it.
  *
- * <p>{@code WAIT} blocks the connection it runs on and counts only that connection's writes. Running it
+ * <p>
+ * {@code WAIT} blocks the connection it runs on and counts only that connection's writes. Running it
  * on the shared, pipelined command connection would stall every other command for a replica round trip,
  * so it runs on a connection of its own: each round first writes a tick ({@code INCR}
  * {@value #TICK_KEY}), whose replication offset is at or beyond every write any connection completed
@@ -20,7 +21,8 @@ import java.util.function.LongConsumer;
  * so at most one round is in flight and each round covers every write completed before it started
  * (group commit): under load a round costs one tick and one WAIT for many callers.
  *
- * <p>Never fails its caller: the write already happened on the primary and cannot be taken back, so the
+ * <p>
+ * Never fails its caller: the write already happened on the primary and cannot be taken back, so the
  * stage completes with the number of replicas that acknowledged (0 on a Redis error), and a shortfall is
  * reported to {@code onShortfall} (log it, count it). With {@code replicas == 0} it sends nothing.
  */
@@ -37,14 +39,14 @@ public final class ReplicaWait {
     private boolean roundInFlight;
 
     /**
-     * @param dedicated   a connection used for nothing else (WAIT blocks it); its command timeout must
-     *                    exceed {@code timeout}
-     * @param replicas    replicas that must acknowledge; 0 disables waiting
-     * @param timeout     bound on one WAIT
+     * @param dedicated a connection used for nothing else (WAIT blocks it); its command timeout must
+     *        exceed {@code timeout}
+     * @param replicas replicas that must acknowledge; 0 disables waiting
+     * @param timeout bound on one WAIT
      * @param onShortfall called with the acknowledged count when it is below {@code replicas}
      */
     public ReplicaWait(RedisAsyncCommands<String, String> dedicated, int replicas, Duration timeout,
-                       LongConsumer onShortfall) {
+            LongConsumer onShortfall) {
         if (replicas < 0) {
             throw new IllegalArgumentException("replicas must be >= 0");
         }
@@ -56,7 +58,8 @@ public final class ReplicaWait {
 
     /** Waits for nothing. */
     public static ReplicaWait disabled() {
-        return new ReplicaWait(null, 0, Duration.ofMillis(1), acked -> { });
+        return new ReplicaWait(null, 0, Duration.ofMillis(1), acked -> {
+        });
     }
 
     public boolean enabled() {

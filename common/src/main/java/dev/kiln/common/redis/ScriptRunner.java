@@ -1,14 +1,14 @@
 package dev.kiln.common.redis;
 
 import java.nio.charset.StandardCharsets;
-import io.lettuce.core.RedisNoScriptException;
-import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.async.RedisAsyncCommands;
-
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 
 /**
  * Runs {@link LuaScript}s with EVALSHA and falls back to EVAL (which also caches the script) when
@@ -30,13 +30,14 @@ public final class ScriptRunner {
                 return CompletableFuture.completedFuture(result);
             }
             Throwable cause = error instanceof CompletionException && error.getCause() != null
-                    ? error.getCause() : error;
+                    ? error.getCause()
+                    : error;
             if (cause instanceof RedisNoScriptException
                     || (cause.getMessage() != null && cause.getMessage().startsWith("NOSCRIPT"))) {
-                return redis.<List<Object>>eval(script.source(), ScriptOutputType.MULTI, keys, args)
+                return redis.<List<Object>> eval(script.source(), ScriptOutputType.MULTI, keys, args)
                         .toCompletableFuture();
             }
-            return CompletableFuture.<List<Object>>failedFuture(cause);
+            return CompletableFuture.<List<Object>> failedFuture(cause);
         }).thenCompose(stage -> stage);
     }
 

@@ -1,10 +1,11 @@
 package dev.kiln.common.storage;
 
-import javax.net.SocketFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketException;
+
+import javax.net.SocketFactory;
 
 /**
  * Plain sockets with Nagle's algorithm off. OkHttp (under the MinIO SDK) leaves TCP_NODELAY unset and

@@ -1,9 +1,9 @@
 package dev.kiln.common.storage;
 
-import dev.kiln.common.jobs.OutputFormat;
-
 import java.util.ArrayList;
 import java.util.List;
+
+import dev.kiln.common.jobs.OutputFormat;
 
 /**
  * Object key layout in the Kiln bucket (default {@code kiln}). The API writes inputs, the worker

@@ -1,35 +1,36 @@
 package dev.kiln.common.jobs;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import dev.kiln.common.redis.KilnScripts;
-import dev.kiln.common.redis.RedisConnections;
-import dev.kiln.common.redis.RedisKeys;
-import dev.kiln.common.redis.ScriptRunner;
-import dev.kiln.common.storage.S3Keys;
-import dev.kiln.devstack.redis.RedisServer;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.Range;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
-import io.lettuce.core.pubsub.RedisPubSubAdapter;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.util.concurrent.TimeUnit;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import dev.kiln.common.redis.KilnScripts;
+import dev.kiln.common.redis.RedisConnections;
+import dev.kiln.common.redis.RedisKeys;
+import dev.kiln.common.redis.ScriptRunner;
+import dev.kiln.common.storage.S3Keys;
+import dev.kiln.devstack.redis.RedisServer;
+import io.lettuce.core.Range;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 
 /** The settle / mark-running scripts against a real Redis, through the API the worker uses. */
 class JobCompleterTest {
@@ -55,7 +56,8 @@ class JobCompleterTest {
         completer = new JobCompleter(scripts);
         // The scripts must run on Redis 6.2 (embedded) and 7.x (Debian's redis-server on the PATH): say which ran.
         String info = redis.info("server");
-        System.out.println("JobCompleterTest runs on " + info.lines().filter(l -> l.startsWith("redis_version")).findFirst().orElse("?"));
+        System.out.println(
+                "JobCompleterTest runs on " + info.lines().filter(l -> l.startsWith("redis_version")).findFirst().orElse("?"));
     }
 
     @AfterAll
@@ -85,9 +87,9 @@ class JobCompleterTest {
         String jobId = "img_" + UUID.randomUUID().toString().replace("-", "");
         JobSpec spec = new JobSpec(JobSpec.SCHEMA_VERSION, jobId, account, JobSpec.MODE_TXT2IMG, "sd-1.5", "p", null,
                 n, 64, 64, 2, 7.5, null, 1L, "pndm", null, 0L, Long.MAX_VALUE);
-        String[] keys = {RedisKeys.account(account), RedisKeys.apiKey(account, "kh"),
+        String[] keys = { RedisKeys.account(account), RedisKeys.apiKey(account, "kh"),
                 RedisKeys.rateLimit(account, "req", "kh"), RedisKeys.rateLimit(account, "img", "kh"),
-                RedisKeys.job(account, jobId), RedisKeys.ledger(account), RedisKeys.idempotency(account, "none")};
+                RedisKeys.job(account, jobId), RedisKeys.ledger(account), RedisKeys.idempotency(account, "none") };
         if (trackEnqueue) {
             keys = Arrays.copyOf(keys, 8);
             keys[7] = RedisKeys.enqueuePending(account);

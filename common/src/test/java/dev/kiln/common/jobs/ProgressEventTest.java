@@ -1,9 +1,9 @@
 package dev.kiln.common.jobs;
 
-import org.junit.jupiter.api.Test;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
 
 class ProgressEventTest {
 
@@ -15,7 +15,7 @@ class ProgressEventTest {
 
     @Test
     void partialImageCarriesItsPngAsBase64AndRoundTrips() {
-        byte[] png = {(byte) 0x89, 'P', 'N', 'G'};
+        byte[] png = { (byte) 0x89, 'P', 'N', 'G' };
         ProgressEvent event = ProgressEvent.partialImage("img_1", 1, 15, 30, png, 64, 48, 5L);
         ProgressEvent read = ProgressEvent.fromJson(event.toJson());
         assertThat(read).isEqualTo(event);
@@ -25,7 +25,7 @@ class ProgressEventTest {
 
     @Test
     void aPartialImageStoredForPollsDropsItsBytes() {
-        ProgressEvent stored = ProgressEvent.partialImage("img_1", 0, 10, 30, new byte[]{1}, 8, 8, 5L).asProgress();
+        ProgressEvent stored = ProgressEvent.partialImage("img_1", 0, 10, 30, new byte[] { 1 }, 8, 8, 5L).asProgress();
         assertThat(stored).isEqualTo(ProgressEvent.progress("img_1", 10, 30, 5L));
     }
 

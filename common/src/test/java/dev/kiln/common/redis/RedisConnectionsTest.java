@@ -1,10 +1,11 @@
 package dev.kiln.common.redis;
 
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.resource.ClientResources;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import org.junit.jupiter.api.Test;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.resource.ClientResources;
 
 /** How {@link RedisConnections} builds clients; no server needed (nothing connects). */
 class RedisConnectionsTest {

@@ -1,13 +1,6 @@
 package dev.kiln.common.redis;
 
-import dev.kiln.devstack.process.Polling;
-import dev.kiln.devstack.redis.RedisServer;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,7 +10,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.kiln.devstack.process.Polling;
+import dev.kiln.devstack.redis.RedisServer;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
 
 /** {@link ReplicaWait} against a real primary with a real replica (two redis-server processes). */
 class ReplicaWaitTest {
@@ -59,7 +60,8 @@ class ReplicaWaitTest {
     @Test
     void completesOnceTheReplicaHoldsEveryEarlierWriteOfAnyConnection() throws Exception {
         writes.sync().set("kiln:test:wallet", "42");
-        ReplicaWait wait = new ReplicaWait(waits.async(), 1, WAIT_TIMEOUT, acked -> { });
+        ReplicaWait wait = new ReplicaWait(waits.async(), 1, WAIT_TIMEOUT, acked -> {
+        });
 
         long acked = wait.afterWrites().toCompletableFuture().get(5, TimeUnit.SECONDS);
 
@@ -80,7 +82,8 @@ class ReplicaWaitTest {
 
     @Test
     void everyConcurrentCallerIsAnsweredAndCoveredByARound() throws Exception {
-        ReplicaWait wait = new ReplicaWait(waits.async(), 1, WAIT_TIMEOUT, acked -> { });
+        ReplicaWait wait = new ReplicaWait(waits.async(), 1, WAIT_TIMEOUT, acked -> {
+        });
         List<CompletableFuture<Long>> calls = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
             writes.sync().set("kiln:test:k" + i, Integer.toString(i));

@@ -1,12 +1,12 @@
 package dev.kiln.common.storage;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class NoDelaySocketFactoryTest {
 
@@ -22,7 +22,7 @@ class NoDelaySocketFactoryTest {
     void connectedSocketsHaveNagleDisabled() throws Exception {
         InetAddress loopback = InetAddress.getLoopbackAddress();
         try (ServerSocket server = new ServerSocket(0, 1, loopback);
-             Socket socket = new NoDelaySocketFactory().createSocket(loopback, server.getLocalPort())) {
+                Socket socket = new NoDelaySocketFactory().createSocket(loopback, server.getLocalPort())) {
             assertThat(socket.getTcpNoDelay()).isTrue();
         }
     }

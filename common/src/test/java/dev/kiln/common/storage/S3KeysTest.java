@@ -1,10 +1,11 @@
 package dev.kiln.common.storage;
 
-import dev.kiln.common.jobs.OutputFormat;
-import org.junit.jupiter.api.Test;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+import dev.kiln.common.jobs.OutputFormat;
 
 class S3KeysTest {
     @Test

@@ -1,8 +1,18 @@
 package dev.kiln.devstack.containers;
 
+import java.util.List;
+import java.util.Map;
+
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.MinIOContainer;
+import org.testcontainers.kafka.KafkaContainer;
+import org.testcontainers.utility.DockerImageName;
+
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.PortBinding;
 import com.github.dockerjava.api.model.Ports;
+
 import dev.kiln.devstack.DevStack;
 import dev.kiln.devstack.DevStackConfig;
 import dev.kiln.devstack.Flavour;
@@ -12,13 +22,6 @@ import dev.kiln.devstack.process.LoopbackPorts;
 import dev.kiln.devstack.process.Polling;
 import dev.kiln.devstack.redis.RedisServer;
 import dev.kiln.devstack.s3.Buckets;
-import java.util.List;
-import java.util.Map;
-import org.testcontainers.DockerClientFactory;
-import org.testcontainers.containers.GenericContainer;
-import org.testcontainers.containers.MinIOContainer;
-import org.testcontainers.kafka.KafkaContainer;
-import org.testcontainers.utility.DockerImageName;
 
 /** The containers flavour ({@code -Dkiln.stack=containers}): apache/kafka, redis and minio images via Testcontainers. */
 public final class ContainerDevStack implements DevStack {

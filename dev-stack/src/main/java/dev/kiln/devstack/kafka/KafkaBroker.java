@@ -1,10 +1,5 @@
 package dev.kiln.devstack.kafka;
 
-import dev.kiln.devstack.process.ChildProcess;
-import dev.kiln.devstack.process.JavaCommand;
-import dev.kiln.devstack.process.LocalRepository;
-import dev.kiln.devstack.process.LoopbackPorts;
-import dev.kiln.devstack.process.Polling;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -15,7 +10,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+
 import org.apache.kafka.common.Uuid;
+
+import dev.kiln.devstack.process.ChildProcess;
+import dev.kiln.devstack.process.JavaCommand;
+import dev.kiln.devstack.process.LocalRepository;
+import dev.kiln.devstack.process.LoopbackPorts;
+import dev.kiln.devstack.process.Polling;
 
 /** A single-node KRaft Kafka broker (broker and controller in one) in a child JVM on loopback. */
 public final class KafkaBroker implements AutoCloseable {
@@ -45,7 +47,7 @@ public final class KafkaBroker implements AutoCloseable {
      * creates {@code topicPartitions} (replication factor 1).
      */
     public static KafkaBroker start(Path workDir, Map<String, Integer> topicPartitions, int maxHeapMegabytes,
-                                    Duration startTimeout) {
+            Duration startTimeout) {
         int port = LoopbackPorts.allocate();
         int controllerPort = LoopbackPorts.allocate();
         try {

@@ -1,13 +1,15 @@
 package dev.kiln.devstack.kafka;
 
-import dev.kiln.devstack.process.ParentWatchdog;
 import java.nio.file.Files;
 import java.nio.file.Path;
+
+import dev.kiln.devstack.process.ParentWatchdog;
 
 /**
  * Child-JVM entry point of the broker: formats the KRaft storage once, then runs {@code kafka.Kafka}.
  *
- * <p>Formatting in the same JVM as the broker saves one JVM start (several seconds on two cores).
+ * <p>
+ * Formatting in the same JVM as the broker saves one JVM start (several seconds on two cores).
  * Usage: {@code KafkaLauncher <server.properties> <cluster id> <log dir>}.
  */
 public final class KafkaLauncher {
@@ -24,12 +26,12 @@ public final class KafkaLauncher {
         if (!Files.exists(Path.of(args[2], "meta.properties"))) {
             // A static controller.quorum.voters list is used, so no --standalone here.
             int status = kafka.tools.StorageTool.execute(
-                    new String[] {"format", "-t", args[1], "-c", configFile}, System.out);
+                    new String[] { "format", "-t", args[1], "-c", configFile }, System.out);
             if (status != 0) {
                 System.err.println("kafka storage format failed with status " + status);
                 System.exit(status);
             }
         }
-        kafka.Kafka.main(new String[] {configFile});
+        kafka.Kafka.main(new String[] { configFile });
     }
 }

@@ -1,14 +1,5 @@
 package dev.kiln.devstack.local;
 
-import dev.kiln.devstack.DevStack;
-import dev.kiln.devstack.DevStackConfig;
-import dev.kiln.devstack.Flavour;
-import dev.kiln.devstack.S3Settings;
-import dev.kiln.devstack.kafka.KafkaBroker;
-import dev.kiln.devstack.process.ExitedBeforeReadyException;
-import dev.kiln.devstack.redis.RedisServer;
-import dev.kiln.devstack.s3.Buckets;
-import dev.kiln.devstack.s3.S3ProxyServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
@@ -25,10 +16,21 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Function;
 
+import dev.kiln.devstack.DevStack;
+import dev.kiln.devstack.DevStackConfig;
+import dev.kiln.devstack.Flavour;
+import dev.kiln.devstack.S3Settings;
+import dev.kiln.devstack.kafka.KafkaBroker;
+import dev.kiln.devstack.process.ExitedBeforeReadyException;
+import dev.kiln.devstack.redis.RedisServer;
+import dev.kiln.devstack.s3.Buckets;
+import dev.kiln.devstack.s3.S3ProxyServer;
+
 /**
  * The processes flavour: Kafka, Redis and s3proxy as child processes of this JVM.
  *
- * <p>The three start in parallel (the two JVMs dominate start time on small machines).
+ * <p>
+ * The three start in parallel (the two JVMs dominate start time on small machines).
  */
 public final class ProcessDevStack implements DevStack {
 
@@ -45,7 +47,7 @@ public final class ProcessDevStack implements DevStack {
     private boolean closed;
 
     private ProcessDevStack(DevStackConfig config, Path workDir, boolean ownsWorkDir, KafkaBroker kafka,
-                            RedisServer redis, S3ProxyServer s3proxy) {
+            RedisServer redis, S3ProxyServer s3proxy) {
         this.config = config;
         this.workDir = workDir;
         this.ownsWorkDir = ownsWorkDir;
@@ -79,7 +81,8 @@ public final class ProcessDevStack implements DevStack {
         try {
             CompletableFuture<KafkaBroker> kafka = CompletableFuture.supplyAsync(() -> retryOnEarlyExit(
                     workDir.resolve("kafka"), dir -> KafkaBroker.start(dir, config.topicPartitions(),
-                            config.kafkaMaxHeapMegabytes(), config.startTimeout())), starter);
+                            config.kafkaMaxHeapMegabytes(), config.startTimeout())),
+                    starter);
             CompletableFuture<RedisServer> redis = CompletableFuture.supplyAsync(() -> retryOnEarlyExit(
                     workDir.resolve("redis"), dir -> RedisServer.start(dir, config.startTimeout())), starter);
             CompletableFuture<S3ProxyServer> s3proxy = CompletableFuture.supplyAsync(() -> {
@@ -188,7 +191,7 @@ public final class ProcessDevStack implements DevStack {
         }
         // In parallel: each service may take a few seconds to stop gracefully.
         List<Thread> stoppers = new ArrayList<>();
-        for (AutoCloseable service : List.<AutoCloseable>of(kafka, redis, s3proxy)) {
+        for (AutoCloseable service : List.<AutoCloseable> of(kafka, redis, s3proxy)) {
             Thread stopper = new Thread(() -> closeQuietly(service), "kiln-dev-stack-stop");
             stopper.start();
             stoppers.add(stopper);

@@ -15,7 +15,8 @@ import java.util.concurrent.TimeoutException;
 /**
  * A service process started by the dev stack, whose stdin pipe is its lifeline.
  *
- * <p>Every child is launched through a watchdog ({@link ParentWatchdog} in child JVMs, a small shell
+ * <p>
+ * Every child is launched through a watchdog ({@link ParentWatchdog} in child JVMs, a small shell
  * wrapper for native binaries) that stops the service when this pipe closes. Output goes to a log file,
  * never to a pipe, so a chatty service cannot block on a full pipe buffer.
  */

@@ -13,7 +13,8 @@ import java.util.List;
 /**
  * Builds {@code java} command lines for child JVMs that run under the {@link ParentWatchdog}.
  *
- * <p>The launcher classes are copied out of this library as class files into the stack's work dir, so a
+ * <p>
+ * The launcher classes are copied out of this library as class files into the stack's work dir, so a
  * child never depends on how the parent loaded the library (jar, classes dir, or a Quarkus class loader).
  */
 public final class JavaCommand {

@@ -19,7 +19,8 @@ import java.util.stream.Collectors;
 /**
  * Finds jars the dev stack runs in child JVMs (Kafka's broker, s3proxy) in the local Maven repository.
  *
- * <p>The build records their paths with the repository root replaced by a token, and the repository
+ * <p>
+ * The build records their paths with the repository root replaced by a token, and the repository
  * that built this library. At run time the first candidate root that holds every jar wins:
  * {@code -Dkiln.devstack.m2-repo}, {@code -Dmaven.repo.local}, the build's repository, {@code ~/.m2/repository}.
  */

@@ -6,12 +6,14 @@ import java.io.InputStream;
 /**
  * Runs inside a child JVM: ends the JVM when its standard input reaches end-of-file.
  *
- * <p>The parent holds the only write end of the child's stdin pipe, so EOF means the parent closed it
+ * <p>
+ * The parent holds the only write end of the child's stdin pipe, so EOF means the parent closed it
  * (a normal stop) or the parent died, even by {@code kill -9}, since the kernel closes the pipe then.
  * This is how no service outlives the JVM that started it, without PR_SET_PDEATHSIG (which fires when
  * the forking <em>thread</em> exits, not the process).
  *
- * <p>Self-contained on purpose: its class file is copied next to the launched service, without the rest
+ * <p>
+ * Self-contained on purpose: its class file is copied next to the launched service, without the rest
  * of the library.
  */
 public final class ParentWatchdog implements Runnable {

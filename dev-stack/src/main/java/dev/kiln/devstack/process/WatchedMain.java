@@ -7,7 +7,8 @@ import java.util.Arrays;
 /**
  * Child-JVM entry point: installs the {@link ParentWatchdog}, then runs another class's {@code main}.
  *
- * <p>Usage: {@code java -cp ... dev.kiln.devstack.process.WatchedMain <main class> [args...]}.
+ * <p>
+ * Usage: {@code java -cp ... dev.kiln.devstack.process.WatchedMain <main class> [args...]}.
  */
 public final class WatchedMain {
 

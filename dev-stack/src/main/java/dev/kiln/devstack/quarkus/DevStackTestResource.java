@@ -1,22 +1,28 @@
 package dev.kiln.devstack.quarkus;
 
+import java.util.Map;
+
 import dev.kiln.devstack.DevStack;
 import dev.kiln.devstack.DevStackConfig;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import java.util.Map;
 
 /**
  * Starts a {@link DevStack} for a {@code @QuarkusTest} and hands its settings to the application:
  *
- * <pre>{@code
- * @QuarkusTest
- * @QuarkusTestResource(value = DevStackTestResource.class, restrictToAnnotatedClass = true)
- * class SubmitTest {
- *     @InjectDevStack DevStack stack;
+ * <pre>
+ * {
+ *     &#64;code
+ *     &#64;QuarkusTest
+ *     &#64;QuarkusTestResource(value = DevStackTestResource.class, restrictToAnnotatedClass = true)
+ *     class SubmitTest {
+ *         @InjectDevStack
+ *         DevStack stack;
+ *     }
  * }
- * }</pre>
+ * </pre>
  *
- * <p>The flavour and the rest come from system properties ({@link DevStackConfig#fromSystemProperties()});
+ * <p>
+ * The flavour and the rest come from system properties ({@link DevStackConfig#fromSystemProperties()});
  * the resource's {@code initArgs} may override {@code topics} ({@code name:partitions,...}) and {@code bucket}.
  */
 public class DevStackTestResource implements QuarkusTestResourceLifecycleManager {

@@ -1,8 +1,5 @@
 package dev.kiln.devstack.redis;
 
-import dev.kiln.devstack.process.ChildProcess;
-import dev.kiln.devstack.process.LoopbackPorts;
-import dev.kiln.devstack.process.Polling;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -15,6 +12,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
+
+import dev.kiln.devstack.process.ChildProcess;
+import dev.kiln.devstack.process.LoopbackPorts;
+import dev.kiln.devstack.process.Polling;
 
 /**
  * {@code redis-server} on a loopback port under the stdin watchdog wrapper, configured the way Kiln

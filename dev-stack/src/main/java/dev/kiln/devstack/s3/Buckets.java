@@ -1,11 +1,12 @@
 package dev.kiln.devstack.s3;
 
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
 import dev.kiln.devstack.S3Settings;
 import io.minio.BucketExistsArgs;
 import io.minio.MakeBucketArgs;
 import io.minio.MinioClient;
-import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import okhttp3.OkHttpClient;
 
 /** Creates the stack's bucket through the S3 API, retrying while the server finishes starting. */

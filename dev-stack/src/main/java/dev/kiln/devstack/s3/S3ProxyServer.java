@@ -1,11 +1,5 @@
 package dev.kiln.devstack.s3;
 
-import dev.kiln.devstack.process.ChildProcess;
-import dev.kiln.devstack.process.JavaCommand;
-import dev.kiln.devstack.process.LocalRepository;
-import dev.kiln.devstack.process.LoopbackPorts;
-import dev.kiln.devstack.process.Polling;
-import dev.kiln.devstack.process.WatchedMain;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -15,10 +9,18 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.kiln.devstack.process.ChildProcess;
+import dev.kiln.devstack.process.JavaCommand;
+import dev.kiln.devstack.process.LocalRepository;
+import dev.kiln.devstack.process.LoopbackPorts;
+import dev.kiln.devstack.process.Polling;
+import dev.kiln.devstack.process.WatchedMain;
+
 /**
  * s3proxy (jclouds filesystem backend, SigV2/SigV4 auth) as its own JVM on loopback.
  *
- * <p>A separate process keeps s3proxy's Jetty and jclouds off the classpath of whoever uses the stack.
+ * <p>
+ * A separate process keeps s3proxy's Jetty and jclouds off the classpath of whoever uses the stack.
  */
 public final class S3ProxyServer implements AutoCloseable {
 

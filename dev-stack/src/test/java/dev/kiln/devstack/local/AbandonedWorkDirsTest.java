@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,7 +21,8 @@ class AbandonedWorkDirsTest {
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         assertThat(finished.waitFor(60, TimeUnit.SECONDS)).isTrue();
         Path abandoned = Files.createDirectory(parent.resolve(AbandonedWorkDirs.PREFIX + "abandoned"));
-        Files.writeString(abandoned.resolve(AbandonedWorkDirs.OWNER_FILE), Long.toString(finished.pid()), StandardCharsets.US_ASCII);
+        Files.writeString(abandoned.resolve(AbandonedWorkDirs.OWNER_FILE), Long.toString(finished.pid()),
+                StandardCharsets.US_ASCII);
 
         assertThat(AbandonedWorkDirs.deleteAbandoned(parent)).isEqualTo(1);
         assertThat(abandoned).doesNotExist();

@@ -2,21 +2,23 @@ package dev.kiln.devstack.quarkus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kiln.devstack.DevStack;
-import dev.kiln.devstack.StackUnderTest;
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager.TestInjector;
 import java.lang.reflect.Field;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+
+import dev.kiln.devstack.DevStack;
+import dev.kiln.devstack.StackUnderTest;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager.TestInjector;
 
 /** The lifecycle Quarkus drives for a @QuarkusTest: init, start, inject, stop. */
 class DevStackTestResourceTest {

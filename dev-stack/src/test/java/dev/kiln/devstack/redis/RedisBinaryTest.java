@@ -25,7 +25,8 @@ class RedisBinaryTest {
 
     @Test
     void everyPlatformNameExistsInTheEmbeddedRedisJar() {
-        for (String[] platform : new String[][] {{"Linux", "amd64"}, {"Linux", "aarch64"}, {"Mac OS X", "x86_64"}, {"Mac OS X", "aarch64"}}) {
+        for (String[] platform : new String[][] { { "Linux", "amd64" }, { "Linux", "aarch64" }, { "Mac OS X", "x86_64" },
+                { "Mac OS X", "aarch64" } }) {
             String resource = RedisBinary.embeddedResourceName(platform[0], platform[1]);
             assertThat(RedisBinary.class.getResource("/" + resource)).as(resource).isNotNull();
         }

@@ -17,13 +17,13 @@ import java.util.function.Predicate;
  * The requests waiting to join a {@link StepBatchExecutor}, bounded, in the order they should join:
  *
  * <ol>
- *   <li><b>Deadlines first</b>: a request whose latest start ({@code deadline - estimated run time - margin})
- *       has come joins before anything else, earliest deadline first;</li>
- *   <li>otherwise <b>weighted fair share between tenants</b> (accounts): each tenant's served UNet rows are
- *       counted divided by its weight, and the tenant with the least joins next (start-time fair queueing: a
- *       tenant that was idle starts from the least served active tenant's count, so idleness banks no credit);
- *       one tenant's burst therefore waits behind the others' single requests instead of starving them;</li>
- *   <li>within a tenant, arrival order.</li>
+ * <li><b>Deadlines first</b>: a request whose latest start ({@code deadline - estimated run time - margin})
+ * has come joins before anything else, earliest deadline first;</li>
+ * <li>otherwise <b>weighted fair share between tenants</b> (accounts): each tenant's served UNet rows are
+ * counted divided by its weight, and the tenant with the least joins next (start-time fair queueing: a
+ * tenant that was idle starts from the least served active tenant's count, so idleness banks no credit);
+ * one tenant's burst therefore waits behind the others' single requests instead of starving them;</li>
+ * <li>within a tenant, arrival order.</li>
  * </ol>
  *
  * Only requests the caller's {@code fits} predicate accepts are taken (e.g. their latent size still has free
@@ -55,7 +55,11 @@ public final class FairAdmissionQueue<T> {
     }
 
     /** Why a {@link #put} did not queue the request. */
-    public enum Admission { ACCEPTED, QUEUE_FULL, CLOSED }
+    public enum Admission {
+        ACCEPTED,
+        QUEUE_FULL,
+        CLOSED
+    }
 
     private final Describer<T> describer;
     private final int capacity;
@@ -70,7 +74,7 @@ public final class FairAdmissionQueue<T> {
     private boolean closed;
 
     /**
-     * @param capacity             most requests held
+     * @param capacity most requests held
      * @param deadlineMarginMillis slack added to a request's estimated run time when deciding it is urgent
      */
     public FairAdmissionQueue(Describer<T> describer, int capacity, long deadlineMarginMillis) {
@@ -230,9 +234,9 @@ public final class FairAdmissionQueue<T> {
         lock.lock();
         try {
             List<T> removed = new ArrayList<>();
-            for (Iterator<Map.Entry<String, Tenant<T>>> tenantIt = tenants.entrySet().iterator(); tenantIt.hasNext(); ) {
+            for (Iterator<Map.Entry<String, Tenant<T>>> tenantIt = tenants.entrySet().iterator(); tenantIt.hasNext();) {
                 Map.Entry<String, Tenant<T>> tenant = tenantIt.next();
-                for (Iterator<Entry<T>> it = tenant.getValue().items.iterator(); it.hasNext(); ) {
+                for (Iterator<Entry<T>> it = tenant.getValue().items.iterator(); it.hasNext();) {
                     T item = it.next().item();
                     if (dead.test(item)) {
                         it.remove();

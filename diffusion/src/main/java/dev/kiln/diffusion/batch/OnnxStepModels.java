@@ -41,7 +41,7 @@ public final class OnnxStepModels implements StepModels {
 
     @Override
     public float[] unet(float[] latents, int rows, int latentHeight, int latentWidth, float[] timesteps,
-                        float[] hiddenStates) {
+            float[] hiddenStates) {
         try {
             if (hiddenStates != hiddenArray) {
                 closeHidden();

@@ -12,7 +12,12 @@ import dev.kiln.diffusion.scheduler.SchedulerRun;
 public final class RunningRequest {
 
     /** Where a request is. */
-    public enum State { RUNNING, FINISHED, CANCELLED, FAILED }
+    public enum State {
+        RUNNING,
+        FINISHED,
+        CANCELLED,
+        FAILED
+    }
 
     private final StepRequest request;
     private final long sequence;
@@ -29,7 +34,7 @@ public final class RunningRequest {
     private State state = State.RUNNING;
 
     RunningRequest(StepRequest request, long sequence, SchedulerRun run, NoiseSource noise, int latentHeight,
-                   int latentWidth, float[] hiddenRows, float[] latents) {
+            int latentWidth, float[] hiddenRows, float[] latents) {
         this.request = request;
         this.sequence = sequence;
         this.run = run;

@@ -1,5 +1,15 @@
 package dev.kiln.diffusion.batch;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+
 import dev.kiln.diffusion.GeneratedImage;
 import dev.kiln.diffusion.GenerationRequest;
 import dev.kiln.diffusion.PromptTokenizer;
@@ -13,23 +23,14 @@ import dev.kiln.diffusion.noise.SeededNoiseSource;
 import dev.kiln.diffusion.scheduler.Scheduler;
 import dev.kiln.diffusion.scheduler.SchedulerRun;
 
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Objects;
-import java.util.function.Function;
-
 /**
  * Step-level (continuous) batching: every UNet call takes rows from any running requests of the same latent
  * size, each at its own step, with one timestep per row. Requests join at a step boundary once their text
  * (and, for img2img, their input image) is encoded, and leave after their last step. Each request owns its
  * scheduler run, noise source, step count, strength, guidance scale and listener.
  *
- * <p>Which rows go into a call: the request stepped least recently (ties: the earliest admitted) leads; the
+ * <p>
+ * Which rows go into a call: the request stepped least recently (ties: the earliest admitted) leads; the
  * call takes the rows of every running request of the lead's latent size, in the same order, while they fit in
  * the largest row bucket (a request's rows are never split). The call is padded to the smallest row bucket
  * holding its rows, with copies of its first row whose outputs are discarded. When the running rows exceed the
@@ -37,19 +38,21 @@ import java.util.function.Function;
  * or {@code [1]} takes one timestep per call: the call then also requires the lead's timestep, and requests at
  * other timesteps wait for a later call.
  *
- * <p>Every operation outside the batched model calls is per request, and the model calls are per row, so a
+ * <p>
+ * Every operation outside the batched model calls is per request, and the model calls are per row, so a
  * request's images equal those of its solo run (to float rounding of the batched kernels), whatever it shares
  * calls with and whenever it joins.
  *
- * <p>Not thread-safe: one thread (the one that owns the device) admits and steps. {@link #decode} is the
+ * <p>
+ * Not thread-safe: one thread (the one that owns the device) admits and steps. {@link #decode} is the
  * exception: it reads only the finished requests it is given (which no step touches again) and makes VAE decoder
  * calls (ONNX Runtime sessions run concurrently), so another thread may decode while this one steps.
  */
 public final class StepBatchExecutor implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(StepBatchExecutor.class.getName());
-    private static final Comparator<RunningRequest> TURN_ORDER =
-            Comparator.comparingLong(RunningRequest::lastCall).thenComparingLong(RunningRequest::sequence);
+    private static final Comparator<RunningRequest> TURN_ORDER = Comparator.comparingLong(RunningRequest::lastCall)
+            .thenComparingLong(RunningRequest::sequence);
 
     private final StepModels models;
     private final StableDiffusionModels.Facts facts;
@@ -64,13 +67,13 @@ public final class StepBatchExecutor implements AutoCloseable {
     private float[] lastHidden;
 
     /**
-     * @param models     the model calls (closed with the executor)
-     * @param tokenizer  the model's CLIP tokenizer
+     * @param models the model calls (closed with the executor)
+     * @param tokenizer the model's CLIP tokenizer
      * @param schedulers scheduler by name; throws {@link IllegalArgumentException} for an unknown one
-     * @param cache      prompt embeddings, possibly shared with other executors of the same model
+     * @param cache prompt embeddings, possibly shared with other executors of the same model
      */
     public StepBatchExecutor(StepModels models, PromptTokenizer tokenizer, Function<String, Scheduler> schedulers,
-                             StepBatchOptions options, PromptEmbeddingCache cache) {
+            StepBatchOptions options, PromptEmbeddingCache cache) {
         this.models = Objects.requireNonNull(models);
         this.facts = models.facts();
         this.tokenizer = Objects.requireNonNull(tokenizer);
@@ -314,7 +317,7 @@ public final class StepBatchExecutor implements AutoCloseable {
         SchedulerRun run = request.run();
         float[] stepNoise = run.needsStepNoise()
                 ? request.noise().draw(NoiseKind.ANCESTRAL_STEP,
-                new int[]{n, facts.latentChannels(), request.latentHeight(), request.latentWidth()})
+                        new int[] { n, facts.latentChannels(), request.latentHeight(), request.latentWidth() })
                 : null;
         request.stepped(run.step(eps, request.stepsDone(), request.latents(), stepNoise), calls);
         try {
@@ -415,8 +418,8 @@ public final class StepBatchExecutor implements AutoCloseable {
     }
 
     private int[] latentShape(StepRequest request) {
-        return new int[]{request.request().imagesPerPrompt(), facts.latentChannels(),
-                request.height() / facts.vaeScaleFactor(), request.width() / facts.vaeScaleFactor()};
+        return new int[] { request.request().imagesPerPrompt(), facts.latentChannels(),
+                request.height() / facts.vaeScaleFactor(), request.width() / facts.vaeScaleFactor() };
     }
 
     /**
@@ -449,7 +452,7 @@ public final class StepBatchExecutor implements AutoCloseable {
     }
 
     private void encodeChunk(List<StepRequest> requests, List<NoiseSource> sources, List<Integer> chunk,
-                             List<float[]> out) {
+            List<float[]> out) {
         StepRequest first = requests.get(chunk.get(0));
         int height = first.height();
         int width = first.width();
@@ -479,7 +482,7 @@ public final class StepBatchExecutor implements AutoCloseable {
             if (outChannels == 2 * channels) {
                 // latent_parameters = [mean, logvar]: sample as diffusers' DiagonalGaussian.
                 float[] posterior = sources.get(r).draw(NoiseKind.POSTERIOR,
-                        new int[]{1, channels, latentHeight, latentWidth});
+                        new int[] { 1, channels, latentHeight, latentWidth });
                 for (int i = 0; i < latentSize; i++) {
                     float mean = encoded.data()[base + i];
                     float logvar = Math.max(-30f, Math.min(20f, encoded.data()[base + latentSize + i]));
@@ -526,7 +529,7 @@ public final class StepBatchExecutor implements AutoCloseable {
         List<int[]> images = new ArrayList<>();
         for (int r = 0; r < finished.size(); r++) {
             for (int i = 0; i < finished.get(r).request().request().imagesPerPrompt(); i++) {
-                images.add(new int[]{r, i});
+                images.add(new int[] { r, i });
             }
         }
         while (!images.isEmpty()) {

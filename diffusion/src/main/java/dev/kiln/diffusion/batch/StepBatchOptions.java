@@ -6,11 +6,11 @@ import java.util.stream.Stream;
 /**
  * How the {@link StepBatchExecutor} sizes its UNet calls.
  *
- * @param rowBuckets     the batch sizes (in UNet rows) a call may have, ascending; a call with fewer rows is
- *                       padded up to the smallest bucket that holds them, so the device only ever sees these
- *                       shapes (cuDNN's exhaustive algorithm search and ONNX Runtime's memory plan are then
- *                       warmed for a few shapes, not for every row count). The largest bucket is the maximum
- *                       rows per call.
+ * @param rowBuckets the batch sizes (in UNet rows) a call may have, ascending; a call with fewer rows is
+ *        padded up to the smallest bucket that holds them, so the device only ever sees these
+ *        shapes (cuDNN's exhaustive algorithm search and ONNX Runtime's memory plan are then
+ *        warmed for a few shapes, not for every row count). The largest bucket is the maximum
+ *        rows per call.
  * @param vaeBatchImages images per VAE encoder/decoder call
  */
 public record StepBatchOptions(List<Integer> rowBuckets, int vaeBatchImages) {

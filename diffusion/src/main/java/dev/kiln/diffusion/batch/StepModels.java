@@ -25,7 +25,7 @@ public interface StepModels extends AutoCloseable {
      * made from it.
      */
     float[] unet(float[] latents, int rows, int latentHeight, int latentWidth, float[] timesteps,
-                 float[] hiddenStates);
+            float[] hiddenStates);
 
     /** VAE encoder: images [rows, 3, H, W] in [-1, 1] to its raw output and that output's shape. */
     OnnxModel.FloatOutput encodeImages(float[] images, int rows, int height, int width);

@@ -1,9 +1,10 @@
 package dev.kiln.diffusion.image;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+
+import javax.imageio.ImageIO;
 
 /**
  * Decodes uploaded images with ImageIO (PNG, JPEG, GIF, BMP; WebP only if an ImageIO plugin is

@@ -14,7 +14,8 @@ import java.util.zip.Deflater;
  * generated images are uploaded once and downloaded once, so encode time matters more than the
  * last few percent of size.
  *
- * <p>Large images are compressed like pigz does: the filtered scanlines are cut into row bands,
+ * <p>
+ * Large images are compressed like pigz does: the filtered scanlines are cut into row bands,
  * each band is deflated on its own (raw deflate ending in a sync flush, the last one finishing
  * the stream) and the pieces are joined into one zlib stream, so an image's compression runs on
  * several cores. Bands run on {@link java.util.concurrent.ForkJoinPool#commonPool()}, the caller
@@ -22,13 +23,17 @@ import java.util.zip.Deflater;
  * single-threaded pool degrades to sequential encoding rather than waiting. A band cannot refer
  * back into the previous one, which costs a little size (measured, docs/benchmarks.md).
  *
- * <p>Instances are immutable and thread-safe.
+ * <p>
+ * Instances are immutable and thread-safe.
  */
 public final class PngEncoder {
 
     /** PNG row filter types (PNG spec 9.2). */
     public enum Filter {
-        NONE(0), SUB(1), UP(2), PAETH(4);
+        NONE(0),
+        SUB(1),
+        UP(2),
+        PAETH(4);
 
         final int code;
 
@@ -61,12 +66,12 @@ public final class PngEncoder {
     /**
      * How to compress.
      *
-     * @param deflateLevel  zlib level 0..9
-     * @param filter        the one row filter used for every row (row 0 uses Sub instead of Up)
-     * @param strategy      zlib strategy
-     * @param maxBands      upper bound on parallel row bands (1 = sequential)
-     * @param minBandBytes  a band holds at least this many filtered bytes, so small images stay
-     *                      sequential: below that, task hand-off costs more than it saves
+     * @param deflateLevel zlib level 0..9
+     * @param filter the one row filter used for every row (row 0 uses Sub instead of Up)
+     * @param strategy zlib strategy
+     * @param maxBands upper bound on parallel row bands (1 = sequential)
+     * @param minBandBytes a band holds at least this many filtered bytes, so small images stay
+     *        sequential: below that, task hand-off costs more than it saves
      */
     public record Settings(int deflateLevel, Filter filter, Strategy strategy, int maxBands, int minBandBytes) {
 
@@ -103,7 +108,7 @@ public final class PngEncoder {
      */
     public static final double LZ_MIN_ZERO_FRACTION = 0.4;
 
-    private static final byte[] SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    private static final byte[] SIGNATURE = { (byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
     private static final byte[] IHDR = "IHDR".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] IDAT = "IDAT".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] IEND = "IEND".getBytes(StandardCharsets.US_ASCII);

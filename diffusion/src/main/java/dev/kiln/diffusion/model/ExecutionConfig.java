@@ -6,19 +6,19 @@ import java.util.Locale;
  * Where the models run. The worker maps {@code kiln.worker.device} / {@code kiln.worker.cuda.*}
  * onto this record; the CLI maps its flags.
  *
- * @param device                 {@code cpu} or {@code cuda}
- * @param requireCuda            when {@code device=cuda} and CUDA is unavailable: fail instead of
- *                               falling back to CPU with a warning
- * @param cudaDeviceId           CUDA device ordinal
- * @param gpuMemLimitBytes       ONNX Runtime's CUDA arena limit; {@code 0} = no limit
- * @param arenaExtendStrategy    {@code kNextPowerOfTwo} (ORT default) or {@code kSameAsRequested}
- *                               (less over-allocation: better when the UNet shares the GPU)
- * @param cudnnConvAlgoSearch    {@code EXHAUSTIVE} (ORT default, slow first run, fastest
- *                               kernels), {@code HEURISTIC} or {@code DEFAULT}
- * @param intraOpThreads         CPU threads per op; {@code 0} lets ONNX Runtime choose
+ * @param device {@code cpu} or {@code cuda}
+ * @param requireCuda when {@code device=cuda} and CUDA is unavailable: fail instead of
+ *        falling back to CPU with a warning
+ * @param cudaDeviceId CUDA device ordinal
+ * @param gpuMemLimitBytes ONNX Runtime's CUDA arena limit; {@code 0} = no limit
+ * @param arenaExtendStrategy {@code kNextPowerOfTwo} (ORT default) or {@code kSameAsRequested}
+ *        (less over-allocation: better when the UNet shares the GPU)
+ * @param cudnnConvAlgoSearch {@code EXHAUSTIVE} (ORT default, slow first run, fastest
+ *        kernels), {@code HEURISTIC} or {@code DEFAULT}
+ * @param intraOpThreads CPU threads per op; {@code 0} lets ONNX Runtime choose
  */
 public record ExecutionConfig(String device, boolean requireCuda, int cudaDeviceId, long gpuMemLimitBytes,
-                              String arenaExtendStrategy, String cudnnConvAlgoSearch, int intraOpThreads) {
+        String arenaExtendStrategy, String cudnnConvAlgoSearch, int intraOpThreads) {
 
     public ExecutionConfig {
         device = device.toLowerCase(Locale.ROOT);

@@ -1,16 +1,16 @@
 package dev.kiln.diffusion.model;
 
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtProvider;
-import ai.onnxruntime.OrtSession;
-import ai.onnxruntime.providers.OrtCUDAProviderOptions;
-
 import java.util.EnumSet;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtProvider;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.providers.OrtCUDAProviderOptions;
 
 /**
  * Builds session options for the configured device and decides, once, which provider the
@@ -75,8 +75,9 @@ public final class ExecutionProviders {
     static String cudaInitProblem(int deviceId, String error) {
         Matcher missing = MISSING_LIBRARY.matcher(error);
         String libraries = missing.results().map(m -> m.group(1)).distinct().collect(Collectors.joining(", "));
-        String cause = libraries.isEmpty() ? "" : "missing shared library " + libraries + " (ONNX Runtime's GPU "
-                + "build needs CUDA 12 and cuDNN 9 on the library path; CUDA 13 alone cannot load it); ";
+        String cause = libraries.isEmpty() ? ""
+                : "missing shared library " + libraries + " (ONNX Runtime's GPU "
+                        + "build needs CUDA 12 and cuDNN 9 on the library path; CUDA 13 alone cannot load it); ";
         return "CUDA provider failed to initialise on device " + deviceId + ": " + cause + error;
     }
 

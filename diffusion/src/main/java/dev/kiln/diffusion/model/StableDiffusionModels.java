@@ -3,21 +3,22 @@ package dev.kiln.diffusion.model;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 
-import java.util.Map;
-import java.util.Set;
-
 /**
  * The four ONNX sessions of an SD 1.5 export and the facts read from them: hidden size, latent
  * channels, VAE down-scaling, sequence length, element and timestep types. Nothing about a
  * particular model (tiny or real) is assumed beyond the export's input and output names.
  *
- * <p>Sessions are opened once and live as long as this object; {@link #close} releases them.
+ * <p>
+ * Sessions are opened once and live as long as this object; {@link #close} releases them.
  */
 public final class StableDiffusionModels implements AutoCloseable {
 
@@ -36,18 +37,18 @@ public final class StableDiffusionModels implements AutoCloseable {
     /**
      * What the pipeline needs to know about the models.
      *
-     * @param hiddenSize          text embedding width (32 tiny, 768 SD 1.5)
-     * @param sequenceLength      tokens per prompt (77)
-     * @param latentChannels      UNet latent channels (4)
-     * @param vaeScaleFactor      image pixels per latent pixel (8)
-     * @param vaeScalingFactor    latent scaling (0.18215 for SD 1.5)
-     * @param timestepType        element type of the UNet's timestep input
-     * @param timestepPerRow      whether the UNet takes one timestep per batch row ({@code [batch]})
-     *                            rather than one for all ({@code [1]} or a scalar)
-     * @param timestepRank        rank of the timestep input (0 or 1)
+     * @param hiddenSize text embedding width (32 tiny, 768 SD 1.5)
+     * @param sequenceLength tokens per prompt (77)
+     * @param latentChannels UNet latent channels (4)
+     * @param vaeScaleFactor image pixels per latent pixel (8)
+     * @param vaeScalingFactor latent scaling (0.18215 for SD 1.5)
+     * @param timestepType element type of the UNet's timestep input
+     * @param timestepPerRow whether the UNet takes one timestep per batch row ({@code [batch]})
+     *        rather than one for all ({@code [1]} or a scalar)
+     * @param timestepRank rank of the timestep input (0 or 1)
      */
     public record Facts(int hiddenSize, int sequenceLength, int latentChannels, int vaeScaleFactor,
-                        double vaeScalingFactor, OnnxJavaType timestepType, boolean timestepPerRow, int timestepRank) {
+            double vaeScalingFactor, OnnxJavaType timestepType, boolean timestepPerRow, int timestepRank) {
     }
 
     private final String idsInput;
@@ -151,7 +152,7 @@ public final class StableDiffusionModels implements AutoCloseable {
     }
 
     private static OnnxModel open(OrtEnvironment env, String file, ModelDirectory dir,
-                                  ExecutionProviders.Selection selection, String what) {
+            ExecutionProviders.Selection selection, String what) {
         try (OrtSession.SessionOptions options = selection.sessionOptions().get()) {
             return OnnxModel.open(env, Path.of(file), options);
         }
@@ -159,7 +160,7 @@ public final class StableDiffusionModels implements AutoCloseable {
 
     private int probeHiddenSize(int sequenceLength) throws OrtException {
         int[] ids = new int[sequenceLength];
-        try (OnnxTensor input = Tensors.fromInts(env, idsType, ids, new long[]{1, sequenceLength})) {
+        try (OnnxTensor input = Tensors.fromInts(env, idsType, ids, new long[] { 1, sequenceLength })) {
             OnnxModel.FloatOutput out = textEncoder.runForFloats(Map.of(idsInput, input), hiddenOutput);
             if (out.shape().length != 3) {
                 throw new ModelLoadException(textEncoder.file() + " last_hidden_state should be [batch, seq, hidden], is "
@@ -172,7 +173,8 @@ public final class StableDiffusionModels implements AutoCloseable {
     private int probeVaeScaleFactor(int latentChannels) throws OrtException {
         int side = 2;
         float[] zeros = new float[latentChannels * side * side];
-        try (OnnxTensor input = Tensors.fromFloats(env, vaeDecoderInputType, zeros, new long[]{1, latentChannels, side, side})) {
+        try (OnnxTensor input = Tensors.fromFloats(env, vaeDecoderInputType, zeros,
+                new long[] { 1, latentChannels, side, side })) {
             OnnxModel.FloatOutput out = vaeDecoder.runForFloats(Map.of(vaeDecoderInput, input), vaeDecoderOutput);
             return (int) (out.shape()[2] / side);
         }
@@ -197,7 +199,7 @@ public final class StableDiffusionModels implements AutoCloseable {
 
     /** Text encoder: token ids [rows, seq] to hidden states [rows, seq, hidden]. */
     public float[] encodeText(int[] ids, int rows) throws OrtException {
-        try (OnnxTensor input = Tensors.fromInts(env, idsType, ids, new long[]{rows, facts.sequenceLength()})) {
+        try (OnnxTensor input = Tensors.fromInts(env, idsType, ids, new long[] { rows, facts.sequenceLength() })) {
             return textEncoder.runForFloats(Map.of(idsInput, input), hiddenOutput).data();
         }
     }
@@ -205,28 +207,28 @@ public final class StableDiffusionModels implements AutoCloseable {
     /** Creates the UNet's encoder_hidden_states tensor once per batch; the caller closes it. */
     public OnnxTensor hiddenStatesTensor(float[] hidden, int rows) throws OrtException {
         return Tensors.fromFloats(env, hiddenStatesType, hidden,
-                new long[]{rows, facts.sequenceLength(), facts.hiddenSize()});
+                new long[] { rows, facts.sequenceLength(), facts.hiddenSize() });
     }
 
     /** One UNet evaluation: noise prediction for {@code rows} latents at {@code timestep}. */
     public float[] unet(float[] latents, int rows, int latentHeight, int latentWidth, double timestep,
-                        OnnxTensor hiddenStates) throws OrtException {
+            OnnxTensor hiddenStates) throws OrtException {
         float[] t;
         long[] tShape;
         if (facts.timestepRank() == 0) {
-            t = new float[]{(float) timestep};
+            t = new float[] { (float) timestep };
             tShape = new long[0];
         } else if (facts.timestepPerRow()) {
             t = new float[rows];
             Arrays.fill(t, (float) timestep);
-            tShape = new long[]{rows};
+            tShape = new long[] { rows };
         } else {
-            t = new float[]{(float) timestep};
-            tShape = new long[]{1};
+            t = new float[] { (float) timestep };
+            tShape = new long[] { 1 };
         }
         try (OnnxTensor sample = Tensors.fromFloats(env, unetSampleType, latents,
-                new long[]{rows, facts.latentChannels(), latentHeight, latentWidth});
-             OnnxTensor timestepTensor = Tensors.fromFloats(env, facts.timestepType(), t, tShape)) {
+                new long[] { rows, facts.latentChannels(), latentHeight, latentWidth });
+                OnnxTensor timestepTensor = Tensors.fromFloats(env, facts.timestepType(), t, tShape)) {
             return unet.runForFloats(Map.of("sample", sample, "timestep", timestepTensor,
                     "encoder_hidden_states", hiddenStates), unetOutput).data();
         }
@@ -238,12 +240,12 @@ public final class StableDiffusionModels implements AutoCloseable {
      * whole call, so every row must then carry the same timestep.
      */
     public float[] unet(float[] latents, int rows, int latentHeight, int latentWidth, float[] timesteps,
-                        OnnxTensor hiddenStates) throws OrtException {
+            OnnxTensor hiddenStates) throws OrtException {
         if (timesteps.length != rows) {
             throw new IllegalArgumentException(timesteps.length + " timesteps for " + rows + " rows");
         }
         float[] t = timesteps;
-        long[] tShape = new long[]{rows};
+        long[] tShape = new long[] { rows };
         if (!facts.timestepPerRow()) {
             for (float value : timesteps) {
                 if (value != timesteps[0]) {
@@ -252,12 +254,12 @@ public final class StableDiffusionModels implements AutoCloseable {
                             + Arrays.toString(timesteps));
                 }
             }
-            t = new float[]{timesteps[0]};
-            tShape = facts.timestepRank() == 0 ? new long[0] : new long[]{1};
+            t = new float[] { timesteps[0] };
+            tShape = facts.timestepRank() == 0 ? new long[0] : new long[] { 1 };
         }
         try (OnnxTensor sample = Tensors.fromFloats(env, unetSampleType, latents,
-                new long[]{rows, facts.latentChannels(), latentHeight, latentWidth});
-             OnnxTensor timestepTensor = Tensors.fromFloats(env, facts.timestepType(), t, tShape)) {
+                new long[] { rows, facts.latentChannels(), latentHeight, latentWidth });
+                OnnxTensor timestepTensor = Tensors.fromFloats(env, facts.timestepType(), t, tShape)) {
             return unet.runForFloats(Map.of("sample", sample, "timestep", timestepTensor,
                     "encoder_hidden_states", hiddenStates), unetOutput).data();
         }
@@ -265,7 +267,7 @@ public final class StableDiffusionModels implements AutoCloseable {
 
     /** VAE encoder: images [rows, 3, H, W] in [-1, 1] to its raw output and that output's shape. */
     public OnnxModel.FloatOutput encodeImages(float[] images, int rows, int height, int width) throws OrtException {
-        try (OnnxTensor input = Tensors.fromFloats(env, vaeEncoderInputType, images, new long[]{rows, 3, height, width})) {
+        try (OnnxTensor input = Tensors.fromFloats(env, vaeEncoderInputType, images, new long[] { rows, 3, height, width })) {
             return vaeEncoder.runForFloats(Map.of(vaeEncoderInput, input), vaeEncoderOutput);
         }
     }
@@ -273,7 +275,7 @@ public final class StableDiffusionModels implements AutoCloseable {
     /** VAE decoder: unscaled latents [rows, C, h, w] to images [rows, 3, H, W] in about [-1, 1]. */
     public float[] decodeLatents(float[] latents, int rows, int latentHeight, int latentWidth) throws OrtException {
         try (OnnxTensor input = Tensors.fromFloats(env, vaeDecoderInputType, latents,
-                new long[]{rows, facts.latentChannels(), latentHeight, latentWidth})) {
+                new long[] { rows, facts.latentChannels(), latentHeight, latentWidth })) {
             return vaeDecoder.runForFloats(Map.of(vaeDecoderInput, input), vaeDecoderOutput).data();
         }
     }

@@ -1,8 +1,8 @@
 package dev.kiln.diffusion.model;
 
-import ai.onnxruntime.OnnxJavaType;
-
 import java.util.Arrays;
+
+import ai.onnxruntime.OnnxJavaType;
 
 /**
  * One input or output of an ONNX graph as the session reports it. Dimensions that the graph

@@ -1,7 +1,5 @@
 package dev.kiln.diffusion.noise;
 
-import dev.kiln.diffusion.npy.Npy;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -17,6 +15,8 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+
+import dev.kiln.diffusion.npy.Npy;
 
 /**
  * Replays draws recorded elsewhere (the reference fixtures, or a CLI {@code --draws-dir}): each

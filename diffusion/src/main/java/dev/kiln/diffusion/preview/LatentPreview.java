@@ -9,20 +9,23 @@ import dev.kiln.diffusion.image.RgbImage;
  * decoder, a 4×3 matrix product per latent pixel (microseconds for a 64×64 latent, against a VAE decode that
  * costs as much as several UNet steps).
  *
- * <p>The coefficients are ComfyUI's {@code SD15.latent_rgb_factors} ({@code comfy/latent_formats.py}), the
+ * <p>
+ * The coefficients are ComfyUI's {@code SD15.latent_rgb_factors} ({@code comfy/latent_formats.py}), the
  * matrix its "latent2rgb" previewer applies to SD 1.x latents in the sampler's space (the VAE latents times
  * 0.18215, the space {@link dev.kiln.diffusion.StepProgress#latents()} is in); ComfyUI maps the product to pixels
  * with {@code (x + 1) / 2}, clamped, as here. It refines the least-squares fit first posted by Keturn for SD 1.4
  * (Hugging Face forum, "Decoding latents to RGB without upscaling", 2022), which AUTOMATIC1111's "Approx cheap"
  * preview uses. SD 1.5 shares SD 1.4's VAE, so either fits.
  *
- * <p>The latents a step leaves still carry that step's noise. Schedulers that work in sigma space (Euler, LMS,
+ * <p>
+ * The latents a step leaves still carry that step's noise. Schedulers that work in sigma space (Euler, LMS,
  * DPM-Solver) keep them scaled by up to {@code sqrt(1 + sigma²)}, about 15 at the first step; clean SD latents in
  * this space have a standard deviation near 1. The preview divides by the latents' RMS when it is above 1, so
  * early previews of those schedulers show a greyed image instead of saturated colour noise, and late ones (RMS
  * near 1) are untouched.
  *
- * <p>The preview has the latent's size, 1/8 of the output's side (64×64 for 512×512): {@link #upscale} stretches it
+ * <p>
+ * The preview has the latent's size, 1/8 of the output's side (64×64 for 512×512): {@link #upscale} stretches it
  * to the output size when a caller wants that, at the cost of a larger PNG (about 1/8 of the side means 1/64 of
  * the pixels to encode and send).
  */
@@ -30,10 +33,10 @@ public final class LatentPreview {
 
     /** Rows: latent channels 0..3; columns: R, G, B. ComfyUI's {@code SD15.latent_rgb_factors}. */
     static final float[][] SD15_LATENT_RGB_FACTORS = {
-            {0.3512f, 0.2297f, 0.3227f},
-            {0.3250f, 0.4974f, 0.2350f},
-            {-0.2829f, 0.1762f, 0.2721f},
-            {-0.2120f, -0.2616f, -0.7177f},
+            { 0.3512f, 0.2297f, 0.3227f },
+            { 0.3250f, 0.4974f, 0.2350f },
+            { -0.2829f, 0.1762f, 0.2721f },
+            { -0.2120f, -0.2616f, -0.7177f },
     };
 
     /** Channels of an SD 1.x latent. */

@@ -8,7 +8,8 @@ import java.util.Arrays;
  * {@code lower_order_final=True}, no Karras sigmas, "linspace" timesteps
  * ({@code linspace(0, N - 1, steps + 1).round()[::-1][:-1]}; {@code steps_offset} is unused).
  *
- * <p>The model output is converted to a data (x0) prediction and integrated in
+ * <p>
+ * The model output is converted to a data (x0) prediction and integrated in
  * {@code lambda = log(alpha_t / sigma_t)}: the first step of a run is first order, later steps use
  * the previous x0 too, and with fewer than 15 steps the last step falls back to first order.
  * Coefficients come from 0.21.4's per-train-timestep {@code alpha_t}, {@code sigma_t},

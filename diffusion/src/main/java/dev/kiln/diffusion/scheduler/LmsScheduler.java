@@ -9,7 +9,8 @@ import java.util.Iterator;
  * multistep method in sigma whose coefficients integrate Lagrange basis polynomials over the next
  * sigma interval.
  *
- * <p>diffusers 0.21.4 takes the method's order from the <em>global</em> step index
+ * <p>
+ * diffusers 0.21.4 takes the method's order from the <em>global</em> step index
  * ({@code min(step_index + 1, 4)}) but only has the derivatives of the steps this run executed,
  * and zips the two lists. An img2img run that starts mid-schedule therefore weighs its first
  * derivative by the first coefficient of the order-4 formula. Kiln reproduces that, because the
@@ -22,9 +23,9 @@ final class LmsScheduler extends SigmaScheduler {
     // Gauss–Legendre nodes/weights on [-1, 1]; 4 points integrate degree <= 7 exactly, and the
     // Lagrange basis here has degree <= ORDER - 1 = 3 (diffusers uses scipy quad for the same).
     private static final double[] NODES = {
-        -0.8611363115940526, -0.3399810435848563, 0.3399810435848563, 0.8611363115940526};
+            -0.8611363115940526, -0.3399810435848563, 0.3399810435848563, 0.8611363115940526 };
     private static final double[] WEIGHTS = {
-        0.3478548451374538, 0.6521451548625461, 0.6521451548625461, 0.3478548451374538};
+            0.3478548451374538, 0.6521451548625461, 0.6521451548625461, 0.3478548451374538 };
 
     LmsScheduler(SchedulerConfig config) {
         // LMSDiscreteScheduler builds its timesteps in float64.

@@ -1,7 +1,7 @@
 package dev.kiln.diffusion.scheduler;
 
-import java.util.Arrays;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.Iterator;
 
@@ -94,7 +94,7 @@ final class PndmScheduler implements Scheduler {
                 eps = modelOutput;
                 curSample = sample.clone();
             } else if (ets.size() == 1 && counter == 1) {
-                eps = combine(new double[] {0.5, 0.5}, modelOutput, ets.getLast());
+                eps = combine(new double[] { 0.5, 0.5 }, modelOutput, ets.getLast());
                 base = curSample;
                 curSample = null;
             } else {
@@ -110,11 +110,11 @@ final class PndmScheduler implements Scheduler {
             float[] e1 = newestFirst.next();
             float[] e2 = newestFirst.next();
             return switch (ets.size()) {
-                case 2 -> combine(new double[] {3 / 2.0, -1 / 2.0}, e1, e2);
-                case 3 -> combine(new double[] {23 / 12.0, -16 / 12.0, 5 / 12.0}, e1, e2, newestFirst.next());
+                case 2 -> combine(new double[] { 3 / 2.0, -1 / 2.0 }, e1, e2);
+                case 3 -> combine(new double[] { 23 / 12.0, -16 / 12.0, 5 / 12.0 }, e1, e2, newestFirst.next());
                 default -> {
                     float[] e3 = newestFirst.next();
-                    yield combine(new double[] {55 / 24.0, -59 / 24.0, 37 / 24.0, -9 / 24.0},
+                    yield combine(new double[] { 55 / 24.0, -59 / 24.0, 37 / 24.0, -9 / 24.0 },
                             e1, e2, e3, newestFirst.next());
                 }
             };

@@ -3,7 +3,8 @@ package dev.kiln.diffusion.scheduler;
 /**
  * A diffusion noise scheduler as diffusers configures it from {@code scheduler_config.json}.
  *
- * <p>A scheduler is a stateless factory of {@link SchedulerRun}s: each run holds the per-run state
+ * <p>
+ * A scheduler is a stateless factory of {@link SchedulerRun}s: each run holds the per-run state
  * (PNDM's history of model outputs, LMS derivatives, DPM-Solver's previous output), so one
  * scheduler instance can serve concurrent batches.
  */

@@ -1,31 +1,33 @@
 package dev.kiln.diffusion.scheduler;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 /**
  * The fields of a diffusers {@code scheduler_config.json} that Kiln's schedulers read.
  *
- * <p>diffusers' {@code from_config} hands every key of the file to whichever scheduler class is
+ * <p>
+ * diffusers' {@code from_config} hands every key of the file to whichever scheduler class is
  * built, and each class fills in its own defaults for the keys that are absent. So a field that
  * SD 1.5's file does not carry (e.g. {@code timestep_spacing}) is {@code null} here and each
  * scheduler applies the default its diffusers 0.21.4 class would.
  *
  * @param numTrainTimesteps {@code num_train_timesteps} (diffusers default 1000)
- * @param betaStart         {@code beta_start} (default 0.0001)
- * @param betaEnd           {@code beta_end} (default 0.02)
- * @param betaSchedule      {@code beta_schedule}: {@code linear} or {@code scaled_linear} (default {@code linear})
- * @param trainedBetas      {@code trained_betas}, or {@code null}
- * @param setAlphaToOne     {@code set_alpha_to_one} for PNDM/DDIM's final step, or {@code null} for the class default
- * @param skipPrkSteps      {@code skip_prk_steps} (PNDM; Kiln supports only {@code true}, SD 1.5's value)
- * @param stepsOffset       {@code steps_offset} (default 0)
- * @param clipSample        {@code clip_sample} (DDIM), or {@code null} for the class default
- * @param predictionType    {@code prediction_type}, or {@code null} for {@code epsilon}
- * @param timestepSpacing   {@code timestep_spacing}, or {@code null} for the class default
+ * @param betaStart {@code beta_start} (default 0.0001)
+ * @param betaEnd {@code beta_end} (default 0.02)
+ * @param betaSchedule {@code beta_schedule}: {@code linear} or {@code scaled_linear} (default {@code linear})
+ * @param trainedBetas {@code trained_betas}, or {@code null}
+ * @param setAlphaToOne {@code set_alpha_to_one} for PNDM/DDIM's final step, or {@code null} for the class default
+ * @param skipPrkSteps {@code skip_prk_steps} (PNDM; Kiln supports only {@code true}, SD 1.5's value)
+ * @param stepsOffset {@code steps_offset} (default 0)
+ * @param clipSample {@code clip_sample} (DDIM), or {@code null} for the class default
+ * @param predictionType {@code prediction_type}, or {@code null} for {@code epsilon}
+ * @param timestepSpacing {@code timestep_spacing}, or {@code null} for the class default
  */
 public record SchedulerConfig(
         int numTrainTimesteps,

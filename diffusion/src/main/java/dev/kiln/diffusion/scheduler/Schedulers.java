@@ -27,7 +27,7 @@ public final class Schedulers {
 
     /**
      * @throws IllegalArgumentException for an unknown name (the message lists the valid ones) or a
-     *                                  config this scheduler does not support
+     *         config this scheduler does not support
      */
     public static Scheduler create(String name, SchedulerConfig config) {
         Function<SchedulerConfig, Scheduler> factory = name == null ? null : FACTORIES.get(name);

@@ -23,7 +23,7 @@ final class ClipTextCleaner {
     static String collapseWhitespace(String text) {
         StringBuilder out = new StringBuilder(text.length());
         boolean pendingSpace = false;
-        for (int i = 0; i < text.length(); ) {
+        for (int i = 0; i < text.length();) {
             int cp = text.codePointAt(i);
             i += Character.charCount(cp);
             if (isPythonWhitespace(cp)) {

@@ -1,7 +1,5 @@
 package dev.kiln.diffusion.tokenizer;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -16,13 +14,17 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 /**
  * CLIP's byte-level BPE tokenizer, as OpenAI's {@code simple_tokenizer.py} that SD 1.5 was
  * trained with: clean the text ({@link ClipTextCleaner}), split it with CLIP's pattern, map each
  * piece's UTF-8 bytes to printable characters ({@code bytes_to_unicode}), merge by rank with a
  * {@code </w>} marker on the last symbol, and look the pieces up in the vocabulary.
  *
- * <p>{@link #inputIds} gives what SD 1.5's text encoder takes: {@code <|startoftext|>}, the first
+ * <p>
+ * {@link #inputIds} gives what SD 1.5's text encoder takes: {@code <|startoftext|>}, the first
  * 75 BPE ids, {@code <|endoftext|>}, padded with {@code <|endoftext|>} to 77. Instances are
  * immutable apart from a bounded, synchronised LRU cache of BPE results, so one tokenizer can
  * serve concurrent requests.
@@ -76,7 +78,8 @@ public final class ClipTokenizer {
             throw new IllegalArgumentException("cacheEntries must not be negative");
         }
         try {
-            Map<String, Integer> encoder = new ObjectMapper().readValue(vocabJson.toFile(), new TypeReference<>() { });
+            Map<String, Integer> encoder = new ObjectMapper().readValue(vocabJson.toFile(), new TypeReference<>() {
+            });
             Map<String, Integer> ranks = new HashMap<>();
             List<String> lines = Files.readAllLines(mergesTxt, StandardCharsets.UTF_8);
             int rank = 0;
@@ -140,10 +143,10 @@ public final class ClipTokenizer {
 
     private int[] pieceIds(String piece) {
         if (piece.equals(START_OF_TEXT)) {
-            return new int[] {bosId};
+            return new int[] { bosId };
         }
         if (piece.equals(END_OF_TEXT)) {
-            return new int[] {eosId};
+            return new int[] { eosId };
         }
         byte[] utf8 = piece.getBytes(StandardCharsets.UTF_8);
         char[] mapped = new char[utf8.length];
@@ -188,7 +191,7 @@ public final class ClipTokenizer {
                 break;
             }
             List<String> merged = new ArrayList<>(word.size());
-            for (int i = 0; i < word.size(); ) {
+            for (int i = 0; i < word.size();) {
                 if (i + 1 < word.size() && word.get(i).equals(first) && word.get(i + 1).equals(second)) {
                     merged.add(first + second);
                     i += 2;

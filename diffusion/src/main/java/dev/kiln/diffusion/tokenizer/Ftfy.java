@@ -138,7 +138,7 @@ final class Ftfy {
 
     private static String mapCodePoints(String text, CodePointMapper mapper) {
         StringBuilder sb = null;
-        for (int i = 0; i < text.length(); ) {
+        for (int i = 0; i < text.length();) {
             int cp = text.codePointAt(i);
             String replacement = mapper.map(cp);
             if (replacement != null && sb == null) {

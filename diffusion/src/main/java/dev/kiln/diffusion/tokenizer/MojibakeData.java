@@ -30,7 +30,8 @@ final class MojibakeData {
         Map<String, String> patterns = new HashMap<>();
         for (String[] f : TsvResource.rows("ftfy-mojibake.tsv")) {
             switch (f[0]) {
-                case "category", "clue" -> { }
+                case "category", "clue" -> {
+                }
                 case "pattern" -> patterns.put(f[1], f[2]);
                 case "codec" -> {
                     SingleByteCodec codec = new SingleByteCodec(f[1], parseTable(f[2]));

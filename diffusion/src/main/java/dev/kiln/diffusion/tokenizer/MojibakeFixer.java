@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
  * sub-steps {@code restore_byte_a0}, {@code replace_lossy_sequences}, {@code decode_inconsistent_utf8}
  * and {@code fix_c1_controls}, repeated until the text stops changing.
  *
- * <p>Byte-level regexes run over bytes mapped one-to-one to U+0000–U+00FF, which is what Python's
+ * <p>
+ * Byte-level regexes run over bytes mapped one-to-one to U+0000–U+00FF, which is what Python's
  * {@code bytes} patterns see. Lengths are counted in code points, as Python counts them.
  */
 final class MojibakeFixer {

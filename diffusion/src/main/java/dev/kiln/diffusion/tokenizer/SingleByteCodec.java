@@ -44,7 +44,7 @@ final class SingleByteCodec {
      * bytes 80–FF or 1A decodes to in this codec.
      */
     boolean canEncode(String text) {
-        for (int i = 0; i < text.length(); ) {
+        for (int i = 0; i < text.length();) {
             int cp = text.codePointAt(i);
             i += Character.charCount(cp);
             boolean asciiRange = cp <= 0x7F && cp != 0x1A;
@@ -64,7 +64,7 @@ final class SingleByteCodec {
     byte[] encode(String text) {
         byte[] out = new byte[text.codePointCount(0, text.length())];
         int n = 0;
-        for (int i = 0; i < text.length(); ) {
+        for (int i = 0; i < text.length();) {
             int cp = text.codePointAt(i);
             i += Character.charCount(cp);
             Integer b = encodeTable.get(cp);

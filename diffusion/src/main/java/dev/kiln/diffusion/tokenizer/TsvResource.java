@@ -23,7 +23,7 @@ final class TsvResource {
             }
             BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
             List<String[]> rows = new ArrayList<>();
-            for (String line; (line = reader.readLine()) != null; ) {
+            for (String line; (line = reader.readLine()) != null;) {
                 if (!line.isEmpty() && !line.startsWith("#")) {
                     rows.add(line.split("\t", -1));
                 }

@@ -1,5 +1,18 @@
 package dev.kiln.diffusion.batch;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
 import dev.kiln.diffusion.BatchSettings;
 import dev.kiln.diffusion.DiffusionPipeline;
 import dev.kiln.diffusion.GeneratedImage;
@@ -8,18 +21,6 @@ import dev.kiln.diffusion.StepProgress;
 import dev.kiln.diffusion.TinyModels;
 import dev.kiln.diffusion.image.RgbImage;
 import dev.kiln.diffusion.tiny.TinyModelGenerator;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
-import java.util.ArrayList;
-import java.util.IdentityHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The step-level executor on the generated tiny model: a request's images equal its solo run through
@@ -76,7 +77,7 @@ class StepBatchExecutorTest {
 
     /** Steps until idle, admitting {@code joiners} after {@code joinAfterCalls} calls; images per request. */
     private static Map<StepRequest, List<GeneratedImage>> runAll(StepBatchExecutor executor, List<StepRequest> first,
-                                                                 List<StepRequest> joiners, int joinAfterCalls) {
+            List<StepRequest> joiners, int joinAfterCalls) {
         Map<StepRequest, List<GeneratedImage>> images = new IdentityHashMap<>();
         executor.admit(first);
         int calls = 0;
@@ -206,7 +207,7 @@ class StepBatchExecutorTest {
         for (TinyModelGenerator.TimestepInput input : List.of(TinyModelGenerator.TimestepInput.SCALAR,
                 TinyModelGenerator.TimestepInput.ONE)) {
             try (DiffusionPipeline variant = TinyModels.open(TinyModelGenerator.Spec.defaults().withTimestepInput(input));
-                 StepBatchExecutor executor = executor(variant, StepBatchOptions.DEFAULT_ROW_BUCKETS)) {
+                    StepBatchExecutor executor = executor(variant, StepBatchOptions.DEFAULT_ROW_BUCKETS)) {
                 assertThat(variant.models().facts().timestepPerRow()).isFalse();
                 List<StepRequest> requests = mixedRequests().subList(0, 4);
                 executor.admit(requests.subList(0, 2));
@@ -270,8 +271,9 @@ class StepBatchExecutorTest {
             assertThat(cache.hits()).isZero();
             assertThat(cache.misses()).isEqualTo(2);
             executor.admit(List.of(StepRequest.of(GenerationRequest.textToImage("a fox", 7.5, 1, 2), 32, 32, 2, 1.0,
-                    "euler"), StepRequest.of(GenerationRequest.textToImage("a hen", 7.5, 1, 3), 32, 32, 2, 1.0,
-                    "euler")));
+                    "euler"),
+                    StepRequest.of(GenerationRequest.textToImage("a hen", 7.5, 1, 3), 32, 32, 2, 1.0,
+                            "euler")));
             // Distinct prompts per admission are looked up once: "" and "a fox" hit, "a hen" misses.
             assertThat(cache.hits()).isEqualTo(2);
             assertThat(cache.misses()).isEqualTo(3);

@@ -1,8 +1,8 @@
 package dev.kiln.diffusion.image;
 
-import org.junit.jupiter.api.Test;
-
 import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
 
 class ImageResizerTest {
 

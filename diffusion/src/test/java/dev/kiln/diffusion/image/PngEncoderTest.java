@@ -1,26 +1,28 @@
 package dev.kiln.diffusion.image;
 
-import java.awt.image.BufferedImage;
-import java.nio.charset.StandardCharsets;
-import java.util.SplittableRandom;
-import javax.imageio.ImageIO;
-import org.assertj.core.api.Assertions;
-import dev.kiln.diffusion.image.PngEncoder.Filter;
-import dev.kiln.diffusion.image.PngEncoder.Settings;
-import dev.kiln.diffusion.image.PngEncoder.Strategy;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.SplittableRandom;
 import java.util.zip.Adler32;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import javax.imageio.ImageIO;
+
+import org.assertj.core.api.Assertions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import dev.kiln.diffusion.image.PngEncoder.Filter;
+import dev.kiln.diffusion.image.PngEncoder.Settings;
+import dev.kiln.diffusion.image.PngEncoder.Strategy;
 
 class PngEncoderTest {
 
@@ -75,7 +77,7 @@ class PngEncoderTest {
             "3, 64, PAETH, DEFAULT, 64",
     })
     void bandedEncodingDecodesThroughImageIoToTheSamePixels(int width, int height, Filter filter, Strategy strategy,
-                                                           int bands) throws IOException {
+            int bands) throws IOException {
         RgbImage image = mixedImage(width, height);
         RgbImage decoded = ImageDecoder.decode(banded(filter, strategy, bands).encode(image));
         assertThat(decoded.width()).isEqualTo(width);
@@ -129,7 +131,7 @@ class PngEncoderTest {
     void combinedAdler32EqualsTheAdler32OfTheConcatenation() {
         byte[] data = new byte[200_000];
         new SplittableRandom(3).nextBytes(data);
-        for (int split : new int[]{0, 1, 65_521, 100_000, 199_999}) {
+        for (int split : new int[] { 0, 1, 65_521, 100_000, 199_999 }) {
             Adler32 a = new Adler32();
             a.update(data, 0, split);
             Adler32 b = new Adler32();
@@ -202,7 +204,7 @@ class PngEncoderTest {
 
     @Test
     void decoderRejectsBytesThatAreNoImage() {
-        Assertions.assertThatThrownBy(() -> ImageDecoder.decode(new byte[]{1, 2, 3}))
+        Assertions.assertThatThrownBy(() -> ImageDecoder.decode(new byte[] { 1, 2, 3 }))
                 .isInstanceOf(IOException.class);
     }
 }

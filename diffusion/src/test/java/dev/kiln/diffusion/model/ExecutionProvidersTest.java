@@ -1,12 +1,13 @@
 package dev.kiln.diffusion.model;
 
-import ai.onnxruntime.OrtProvider;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.EnumSet;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+
+import ai.onnxruntime.OrtProvider;
 
 class ExecutionProvidersTest {
 

@@ -1,17 +1,18 @@
 package dev.kiln.diffusion.model;
 
-import dev.kiln.diffusion.TinyModels;
-import dev.kiln.diffusion.tiny.TinyModelGenerator;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.kiln.diffusion.TinyModels;
+import dev.kiln.diffusion.tiny.TinyModelGenerator;
 
 class ModelDirectoryTest {
 

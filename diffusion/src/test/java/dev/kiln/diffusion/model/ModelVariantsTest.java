@@ -1,6 +1,14 @@
 package dev.kiln.diffusion.model;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
 import dev.kiln.diffusion.BatchSettings;
 import dev.kiln.diffusion.DiffusionPipeline;
 import dev.kiln.diffusion.GeneratedImage;
@@ -8,13 +16,6 @@ import dev.kiln.diffusion.GenerationRequest;
 import dev.kiln.diffusion.TinyModels;
 import dev.kiln.diffusion.image.RgbImage;
 import dev.kiln.diffusion.tiny.TinyModelGenerator.Spec;
-import org.junit.jupiter.api.Test;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** Export variants the pipeline reads from the graphs instead of assuming. */
 class ModelVariantsTest {

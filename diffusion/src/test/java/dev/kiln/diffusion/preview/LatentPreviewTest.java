@@ -1,24 +1,26 @@
 package dev.kiln.diffusion.preview;
 
-import dev.kiln.diffusion.image.PngEncoder;
-import dev.kiln.diffusion.image.RgbImage;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.Arrays;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.within;
+import javax.imageio.ImageIO;
+
+import org.junit.jupiter.api.Test;
+
+import dev.kiln.diffusion.image.PngEncoder;
+import dev.kiln.diffusion.image.RgbImage;
 
 class LatentPreviewTest {
 
     /** A 1×1 latent with the given channel values. */
     private static float[] pixel(float c0, float c1, float c2, float c3) {
-        return new float[]{c0, c1, c2, c3};
+        return new float[] { c0, c1, c2, c3 };
     }
 
     private static int expected(float x) {
@@ -67,7 +69,7 @@ class LatentPreviewTest {
 
     @Test
     void noisyLatentsAreScaledDownToUnitRms() {
-        float[] clean = {0.6f, -0.3f, 0.9f, -1.2f, 0.2f, 0.4f, -0.8f, 1.0f};
+        float[] clean = { 0.6f, -0.3f, 0.9f, -1.2f, 0.2f, 0.4f, -0.8f, 1.0f };
         float[] noisy = clean.clone();
         float rms = 0;
         for (float v : clean) {
@@ -91,7 +93,7 @@ class LatentPreviewTest {
 
     @Test
     void latentsWithRmsBelowOneAreNotAmplified() {
-        float[] small = {0.1f, 0f, 0f, 0f};
+        float[] small = { 0.1f, 0f, 0f, 0f };
         assertThat(LatentPreview.toRgb(small, 1, 1).sample(0, 0, 0)).isEqualTo(expected(0.1f * 0.3512f));
     }
 

@@ -1,9 +1,10 @@
 package dev.kiln.diffusion.scheduler;
 
-import java.util.Arrays;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+
+import java.util.Arrays;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -15,7 +16,7 @@ class Img2imgSchedulerTest {
     private static final SchedulerConfig SD15 = SchedulerConfig.stableDiffusion15();
 
     @ParameterizedTest
-    @ValueSource(strings = {"ddim", "euler", "euler_a", "lms", "dpmpp_2m"})
+    @ValueSource(strings = { "ddim", "euler", "euler_a", "lms", "dpmpp_2m" })
     void strengthHalfRunsTheLastHalfOfTheSchedule(String name) {
         double[] full = Schedulers.create(name, SD15).start(10, 1.0).timesteps();
 
@@ -32,7 +33,7 @@ class Img2imgSchedulerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"ddim", "euler", "euler_a", "lms", "dpmpp_2m"})
+    @ValueSource(strings = { "ddim", "euler", "euler_a", "lms", "dpmpp_2m" })
     void rejectsAStrengthThatRunsNoStep(String name) {
         assertThatThrownBy(() -> Schedulers.create(name, SD15).start(10, 0.05))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -55,7 +56,7 @@ class Img2imgSchedulerTest {
     void eulerAddsNoiseWithTheSigmaOfTheFirstExecutedTimestep() {
         SchedulerRun run = Schedulers.create("euler", SD15).start(10, 0.5);
 
-        float[] noised = run.addNoise(new float[] {0f}, new float[] {1f});
+        float[] noised = run.addNoise(new float[] { 0f }, new float[] { 1f });
 
         // sigmas[5] of the 10-step grid (timestep 444) in the diffusers fixture.
         assertThat(noised[0]).isCloseTo(1.34492826461792f, within(1e-6f));
@@ -67,7 +68,7 @@ class Img2imgSchedulerTest {
         NoiseSchedule schedule = NoiseSchedule.of(SD15);
         double alpha = schedule.alphaCumprod(401);
 
-        float[] noised = run.addNoise(new float[] {1f}, new float[] {1f});
+        float[] noised = run.addNoise(new float[] { 1f }, new float[] { 1f });
 
         assertThat(run.timesteps()[0]).isEqualTo(401);
         assertThat(noised[0]).isCloseTo((float) (Math.sqrt(alpha) + Math.sqrt(1 - alpha)), within(1e-6f));
@@ -76,8 +77,8 @@ class Img2imgSchedulerTest {
     @Test
     void lmsFirstImg2imgStepUsesTheOrderOfItsGlobalStepIndex() {
         SchedulerRun run = Schedulers.create("lms", SD15).start(10, 0.5);
-        float[] sample = {1f};
-        float[] modelOutput = {1f};
+        float[] sample = { 1f };
+        float[] modelOutput = { 1f };
 
         float[] prev = run.step(modelOutput, 0, sample, null);
 
@@ -91,8 +92,8 @@ class Img2imgSchedulerTest {
     void dpmSolverStartsAnImg2imgRunWithAFirstOrderStep() {
         SchedulerRun img2img = Schedulers.create("dpmpp_2m", SD15).start(10, 0.5);
         SchedulerRun fromScratch = Schedulers.create("dpmpp_2m", SD15).start(10, 1.0);
-        float[] sample = {0.7f, -0.2f};
-        float[] modelOutput = {0.1f, 0.3f};
+        float[] sample = { 0.7f, -0.2f };
+        float[] modelOutput = { 0.1f, 0.3f };
         // Walk the text-to-image run to the same timestep, then compare single steps from equal state.
         for (int step = 0; step < 5; step++) {
             fromScratch.step(modelOutput, step, sample, null);
@@ -110,7 +111,7 @@ class Img2imgSchedulerTest {
     void refusesStepsOutOfOrder() {
         SchedulerRun run = Schedulers.create("pndm", SD15).start(10, 1.0);
 
-        assertThatThrownBy(() -> run.step(new float[] {0f}, 1, new float[] {0f}, null))
+        assertThatThrownBy(() -> run.step(new float[] { 0f }, 1, new float[] { 0f }, null))
                 .isInstanceOf(IllegalStateException.class);
     }
 
@@ -119,7 +120,7 @@ class Img2imgSchedulerTest {
         SchedulerRun run = Schedulers.create("euler_a", SD15).start(10, 1.0);
 
         assertThat(run.needsStepNoise()).isTrue();
-        assertThatThrownBy(() -> run.step(new float[] {0f}, 0, new float[] {0f}, null))
+        assertThatThrownBy(() -> run.step(new float[] { 0f }, 0, new float[] { 0f }, null))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -22,7 +22,7 @@ class LmsSchedulerCoefficientTest {
 
     @Test
     void fourthOrderCoefficientsMatchScipyQuad() {
-        double[] scipy = {-0.6766708900923345, 0.357871097700674, -0.10326071230464487, 0.009490564606126016};
+        double[] scipy = { -0.6766708900923345, 0.357871097700674, -0.10326071230464487, 0.009490564606126016 };
 
         for (int c = 0; c < 4; c++) {
             assertThat(LmsScheduler.coefficient(SIGMAS, 4, 5, c)).as("current order %d", c)

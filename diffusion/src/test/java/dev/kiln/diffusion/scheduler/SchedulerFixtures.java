@@ -1,9 +1,5 @@
 package dev.kiln.diffusion.scheduler;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kiln.diffusion.ReferenceData;
-import dev.kiln.diffusion.npy.Npy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -11,6 +7,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.StreamSupport;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.kiln.diffusion.ReferenceData;
+import dev.kiln.diffusion.npy.Npy;
 
 /** Reads the scheduler reference data (diffusers v0.21.4 trajectories under SD 1.5's config). */
 final class SchedulerFixtures {

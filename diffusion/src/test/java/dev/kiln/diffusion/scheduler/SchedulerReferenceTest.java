@@ -3,15 +3,17 @@ package dev.kiln.diffusion.scheduler;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
+
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
+
+import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * Each scheduler, built from SD 1.5's config, against diffusers v0.21.4's own numbers in
@@ -35,7 +37,7 @@ class SchedulerReferenceTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"pndm", "ddim", "euler", "euler_a", "lms", "dpmpp_2m"})
+    @ValueSource(strings = { "pndm", "ddim", "euler", "euler_a", "lms", "dpmpp_2m" })
     void executesTheTimestepsDiffusersSets(String name) {
         double[] expected = SchedulerFixtures.doubles(SchedulerFixtures.referenceCase(name).get("timesteps"));
 
@@ -43,7 +45,7 @@ class SchedulerReferenceTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"pndm", "ddim", "euler", "euler_a", "lms", "dpmpp_2m"})
+    @ValueSource(strings = { "pndm", "ddim", "euler", "euler_a", "lms", "dpmpp_2m" })
     void scalesInitialNoiseByDiffusersInitNoiseSigma(String name) {
         double expected = SchedulerFixtures.referenceCase(name).get("init_noise_sigma").asDouble();
 
@@ -51,20 +53,20 @@ class SchedulerReferenceTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"pndm", "ddim", "euler", "euler_a", "lms", "dpmpp_2m"})
+    @ValueSource(strings = { "pndm", "ddim", "euler", "euler_a", "lms", "dpmpp_2m" })
     void scalesModelInputByDiffusersFactorAtEveryStep(String name) {
         double[] factors = SchedulerFixtures.doubles(
                 SchedulerFixtures.referenceCase(name).get("scale_model_input_factor"));
         SchedulerRun run = textToImageRun(name);
 
         for (int step = 0; step < factors.length; step++) {
-            float scaled = run.scaleModelInput(new float[] {1f}, step)[0];
+            float scaled = run.scaleModelInput(new float[] { 1f }, step)[0];
             assertThat(scaled).as("step %d", step).isCloseTo((float) factors[step], within(1e-6f));
         }
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"euler", "euler_a", "lms"})
+    @ValueSource(strings = { "euler", "euler_a", "lms" })
     void interpolatesTheSigmasDiffusersComputes(String name) {
         double[] expected = SchedulerFixtures.doubles(SchedulerFixtures.referenceCase(name).get("sigmas"));
         SigmaGrid grid = switch (name) {
@@ -77,7 +79,7 @@ class SchedulerReferenceTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"dpmpp_2m"})
+    @ValueSource(strings = { "dpmpp_2m" })
     void exposesTheTrainSigmasDiffusersKeepsForDpmSolver(String name) {
         double[] expected = SchedulerFixtures.doubles(SchedulerFixtures.referenceCase(name).get("sigmas"));
 
@@ -87,7 +89,7 @@ class SchedulerReferenceTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"pndm", "ddim", "euler", "euler_a", "lms", "dpmpp_2m"})
+    @ValueSource(strings = { "pndm", "ddim", "euler", "euler_a", "lms", "dpmpp_2m" })
     void followsDiffusersTrajectoryAtEveryStep(String name) {
         List<float[]> reference = SchedulerFixtures.trajectory(name);
         SchedulerRun run = textToImageRun(name);

@@ -42,7 +42,7 @@ class SchedulerTimestepsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"euler", "euler_a"})
+    @ValueSource(strings = { "euler", "euler_a" })
     void eulerFamilyUsesFloat32LinspaceTimesteps(String name) {
         assertThat(timesteps(name, 25)).hasSize(25).startsWith(999, 957.375, 915.75).endsWith(83.25, 41.625, 0);
         assertThat(timesteps(name, 50)).hasSize(50)
@@ -62,9 +62,9 @@ class SchedulerTimestepsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"pndm", "ddim", "euler", "euler_a", "lms", "dpmpp_2m"})
+    @ValueSource(strings = { "pndm", "ddim", "euler", "euler_a", "lms", "dpmpp_2m" })
     void timestepsNeverIncrease(String name) {
-        for (int steps : new int[] {1, 7, 25, 50, 150}) {
+        for (int steps : new int[] { 1, 7, 25, 50, 150 }) {
             double[] t = timesteps(name, steps);
             for (int i = 1; i < t.length; i++) {
                 assertThat(t[i]).as("%s, %d steps, index %d", name, steps, i).isLessThanOrEqualTo(t[i - 1]);
@@ -73,7 +73,7 @@ class SchedulerTimestepsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"euler", "euler_a", "lms"})
+    @ValueSource(strings = { "euler", "euler_a", "lms" })
     void sigmasFallStrictlyToZero(String name) {
         SigmaGrid grid = new SigmaGrid(NoiseSchedule.of(SD15), 50, !name.equals("lms"));
         float[] sigmas = grid.sigmas();

@@ -1,16 +1,18 @@
 package dev.kiln.diffusion.scheduler;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 class SchedulersTest {
 
@@ -31,7 +33,7 @@ class SchedulersTest {
             """;
 
     @ParameterizedTest
-    @ValueSource(strings = {"pndm", "ddim", "euler", "euler_a", "dpmpp_2m", "lms"})
+    @ValueSource(strings = { "pndm", "ddim", "euler", "euler_a", "dpmpp_2m", "lms" })
     void createsEachSchedulerByItsKilnName(String name) {
         assertThat(Schedulers.create(name, SchedulerConfig.stableDiffusion15()).name()).isEqualTo(name);
     }

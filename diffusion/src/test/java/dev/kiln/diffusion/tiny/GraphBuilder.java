@@ -1,8 +1,5 @@
 package dev.kiln.diffusion.tiny;
 
-import ai.onnx.proto.OnnxMl;
-import com.google.protobuf.ByteString;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -10,6 +7,10 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
+
+import com.google.protobuf.ByteString;
+
+import ai.onnx.proto.OnnxMl;
 
 /**
  * A minimal builder of ONNX graphs on the protobuf classes that tribuo-util-onnx ships. Enough

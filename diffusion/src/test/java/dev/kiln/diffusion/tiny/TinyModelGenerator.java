@@ -1,9 +1,5 @@
 package dev.kiln.diffusion.tiny;
 
-import ai.onnx.proto.OnnxMl.TensorProto.DataType;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,6 +8,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 
 /**
  * Writes a tiny model directory with SD 1.5's ONNX layout and signatures (random weights, images
@@ -26,18 +27,18 @@ public final class TinyModelGenerator {
     /**
      * What to generate.
      *
-     * @param hiddenSize          text embedding width
-     * @param latentChannels      UNet latent channels
-     * @param vaeScaleFactor      pixels per latent pixel
-     * @param fp16Unet            UNet inputs and output in float16 (as an fp16 export)
-     * @param int64Timestep       UNet timestep as int64 instead of float32
+     * @param hiddenSize text embedding width
+     * @param latentChannels UNet latent channels
+     * @param vaeScaleFactor pixels per latent pixel
+     * @param fp16Unet UNet inputs and output in float16 (as an fp16 export)
+     * @param int64Timestep UNet timestep as int64 instead of float32
      * @param latentSampleEncoder VAE encoder outputs a 4-channel {@code latent_sample} (its mean)
-     *                            instead of 8-channel {@code latent_parameters}
-     * @param seed                weight seed
-     * @param timestepInput       shape of the UNet's timestep input
+     *        instead of 8-channel {@code latent_parameters}
+     * @param seed weight seed
+     * @param timestepInput shape of the UNet's timestep input
      */
     public record Spec(int hiddenSize, int latentChannels, int vaeScaleFactor, boolean fp16Unet,
-                       boolean int64Timestep, boolean latentSampleEncoder, long seed, TimestepInput timestepInput) {
+            boolean int64Timestep, boolean latentSampleEncoder, long seed, TimestepInput timestepInput) {
 
         public static Spec defaults() {
             return new Spec(16, 4, 8, false, false, false, 20251124L, TimestepInput.PER_ROW);
@@ -65,7 +66,11 @@ public final class TinyModelGenerator {
     }
 
     /** The UNet's timestep input: one per batch row ({@code [batch]}, SD exports), {@code [1]}, or a scalar. */
-    public enum TimestepInput { PER_ROW, ONE, SCALAR }
+    public enum TimestepInput {
+        PER_ROW,
+        ONE,
+        SCALAR
+    }
 
     static final int SEQUENCE_LENGTH = 77;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -91,14 +96,14 @@ public final class TinyModelGenerator {
         g.output("last_hidden_state", DataType.FLOAT, "batch", SEQUENCE_LENGTH, h);
         g.output("pooler_output", DataType.FLOAT, "batch", h);
         String embed = g.node("Gather", "token_embeds",
-                new String[]{g.randomWeight("token_embedding", 0, 1, vocabSize, h), "input_ids"}, "axis", 0L);
+                new String[] { g.randomWeight("token_embedding", 0, 1, vocabSize, h), "input_ids" }, "axis", 0L);
         String pos = g.node("Add", "embeds", embed, g.randomWeight("position_embedding", 0, 0.1, SEQUENCE_LENGTH, h));
         String act = g.node("Tanh", "act", pos);
         // A whole-sequence term makes every token influence every position, like attention.
-        String mean = g.node("ReduceMean", "seq_mean", new String[]{act}, "axes", new long[]{1}, "keepdims", 1L);
+        String mean = g.node("ReduceMean", "seq_mean", new String[] { act }, "axes", new long[] { 1 }, "keepdims", 1L);
         String mixed = g.node("MatMul", "mixed", mean, g.randomWeight("mix", 0, 0.3, h, h));
         String last = g.node("Add", "last_hidden_state", act, mixed);
-        g.node("ReduceMean", "pooler_output", new String[]{last}, "axes", new long[]{1}, "keepdims", 0L);
+        g.node("ReduceMean", "pooler_output", new String[] { last }, "axes", new long[] { 1 }, "keepdims", 0L);
         return g;
     }
 
@@ -120,15 +125,15 @@ public final class TinyModelGenerator {
         String hidden = "encoder_hidden_states";
         String timestep = "timestep";
         if (spec.fp16Unet()) {
-            sample = g.node("Cast", "sample_f32", new String[]{sample}, "to", (long) DataType.FLOAT.getNumber());
-            hidden = g.node("Cast", "hidden_f32", new String[]{hidden}, "to", (long) DataType.FLOAT.getNumber());
+            sample = g.node("Cast", "sample_f32", new String[] { sample }, "to", (long) DataType.FLOAT.getNumber());
+            hidden = g.node("Cast", "hidden_f32", new String[] { hidden }, "to", (long) DataType.FLOAT.getNumber());
         }
         if (spec.int64Timestep() || spec.fp16Unet()) {
-            timestep = g.node("Cast", "timestep_f32", new String[]{timestep}, "to", (long) DataType.FLOAT.getNumber());
+            timestep = g.node("Cast", "timestep_f32", new String[] { timestep }, "to", (long) DataType.FLOAT.getNumber());
         }
-        String conv = g.node("Conv", "conv", new String[]{sample, g.randomWeight("conv_w", 0, 0.15, c, c, 3, 3),
-                g.randomWeight("conv_b", 0, 0.05, c)}, "pads", new long[]{1, 1, 1, 1});
-        String textMean = g.node("ReduceMean", "text_mean", new String[]{hidden}, "axes", new long[]{1}, "keepdims", 0L);
+        String conv = g.node("Conv", "conv", new String[] { sample, g.randomWeight("conv_w", 0, 0.15, c, c, 3, 3),
+                g.randomWeight("conv_b", 0, 0.05, c) }, "pads", new long[] { 1, 1, 1, 1 });
+        String textMean = g.node("ReduceMean", "text_mean", new String[] { hidden }, "axes", new long[] { 1 }, "keepdims", 0L);
         String text = g.node("MatMul", "text_proj", textMean, g.randomWeight("text_w", 0, 0.3, h, c));
         String text4d = g.node("Reshape", "text_4d", text, g.longs("text_shape", -1, c, 1, 1));
         String t = g.node("Div", "t_scaled", timestep, g.scalar("thousand", 1000f));
@@ -138,7 +143,7 @@ public final class TinyModelGenerator {
         String out = g.node("Add", spec.fp16Unet() ? "out_f32" : "out_pre", sum, time);
         String result = g.node("Tanh", spec.fp16Unet() ? "out_tanh" : "out_sample", out);
         if (spec.fp16Unet()) {
-            g.node("Cast", "out_sample", new String[]{result}, "to", (long) DataType.FLOAT16.getNumber());
+            g.node("Cast", "out_sample", new String[] { result }, "to", (long) DataType.FLOAT16.getNumber());
         }
         return g;
     }
@@ -151,14 +156,14 @@ public final class TinyModelGenerator {
         int outChannels = spec.latentSampleEncoder() ? c : 2 * c;
         String outName = spec.latentSampleEncoder() ? "latent_sample" : "latent_parameters";
         g.output(outName, DataType.FLOAT, "batch", outChannels, "latent_height", "latent_width");
-        String pooled = g.node("AveragePool", "pooled", new String[]{"sample"},
-                "kernel_shape", new long[]{f, f}, "strides", new long[]{f, f});
+        String pooled = g.node("AveragePool", "pooled", new String[] { "sample" },
+                "kernel_shape", new long[] { f, f }, "strides", new long[] { f, f });
         float[] bias = new float[outChannels];
         for (int i = c; i < outChannels; i++) {
             bias[i] = -4f; // logvar around -4: a posterior std near 0.14, like a trained VAE's
         }
-        g.node("Conv", outName, new String[]{pooled, g.randomWeight("proj_w", 0, 0.5, outChannels, 3, 1, 1),
-                g.weight("proj_b", bias, outChannels)});
+        g.node("Conv", outName, new String[] { pooled, g.randomWeight("proj_w", 0, 0.5, outChannels, 3, 1, 1),
+                g.weight("proj_b", bias, outChannels) });
         return g;
     }
 
@@ -168,9 +173,9 @@ public final class TinyModelGenerator {
         GraphBuilder g = new GraphBuilder("tiny_vae_decoder", spec.seed() + 3, null);
         g.input("latent_sample", DataType.FLOAT, "batch", c, "latent_height", "latent_width");
         g.output("sample", DataType.FLOAT, "batch", 3, "height", "width");
-        String up = g.node("ConvTranspose", "up", new String[]{"latent_sample",
-                g.randomWeight("up_w", 0, 0.1, c, 3, f, f), g.randomWeight("up_b", 0, 0.05, 3)},
-                "strides", new long[]{f, f});
+        String up = g.node("ConvTranspose", "up", new String[] { "latent_sample",
+                g.randomWeight("up_w", 0, 0.1, c, 3, f, f), g.randomWeight("up_b", 0, 0.05, 3) },
+                "strides", new long[] { f, f });
         g.node("Tanh", "sample", up);
         return g;
     }
@@ -189,8 +194,8 @@ public final class TinyModelGenerator {
         for (String s : symbols) {
             vocab.put(s + "</w>", vocab.size());
         }
-        List<String[]> merges = List.of(new String[]{"t", "h"}, new String[]{"th", "e</w>"},
-                new String[]{"a", "t</w>"}, new String[]{"c", "at</w>"});
+        List<String[]> merges = List.of(new String[] { "t", "h" }, new String[] { "th", "e</w>" },
+                new String[] { "a", "t</w>" }, new String[] { "c", "at</w>" });
         List<String> mergeLines = new ArrayList<>();
         mergeLines.add("#version: 0.2");
         for (String[] merge : merges) {

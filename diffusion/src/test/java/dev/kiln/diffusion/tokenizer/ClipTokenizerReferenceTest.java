@@ -2,17 +2,19 @@ package dev.kiln.diffusion.tokenizer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kiln.diffusion.ReferenceData;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
+
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.kiln.diffusion.ReferenceData;
 
 /** Every prompt of the reference data's clip/tokens_sample.json, as OpenAI's simple_tokenizer.py encodes it. */
 class ClipTokenizerReferenceTest {

@@ -26,7 +26,8 @@ class MojibakeFixerTest {
 
     @Test
     void repairsMojibakeLayeredTwice() {
-        assertThat(Ftfy.fixText("Iggy Pop (n\u00c3\u0192\u00c2\u00a9 Jim Osterberg)")).isEqualTo("Iggy Pop (n\u00e9 Jim Osterberg)");
+        assertThat(Ftfy.fixText("Iggy Pop (n\u00c3\u0192\u00c2\u00a9 Jim Osterberg)"))
+                .isEqualTo("Iggy Pop (n\u00e9 Jim Osterberg)");
     }
 
     @Test

@@ -18,14 +18,14 @@ class SingleByteCodecTest {
     void sloppyWindows1252DecodesUndefinedBytesAsLatin1AndByte1AAsReplacementCharacter() {
         SingleByteCodec sloppy = MojibakeData.SLOPPY_WINDOWS_1252;
 
-        assertThat(sloppy.decode(new byte[] {(byte) 0x80, (byte) 0x81, 0x1A})).isEqualTo("\u20ac\u0081\ufffd");
+        assertThat(sloppy.decode(new byte[] { (byte) 0x80, (byte) 0x81, 0x1A })).isEqualTo("\u20ac\u0081\ufffd");
         assertThat(sloppy.encode("\ufffd\u0081")).containsExactly(0x1A, 0x81);
     }
 
     @Test
     void strictWindows1252RejectsItsUndefinedBytes() {
-        assertThat(MojibakeData.WINDOWS_1252.decode(new byte[] {(byte) 0x81})).isNull();
-        assertThat(MojibakeData.WINDOWS_1252.decode(new byte[] {(byte) 0x93, (byte) 0x94})).isEqualTo("\u201c\u201d");
+        assertThat(MojibakeData.WINDOWS_1252.decode(new byte[] { (byte) 0x81 })).isNull();
+        assertThat(MojibakeData.WINDOWS_1252.decode(new byte[] { (byte) 0x93, (byte) 0x94 })).isEqualTo("\u201c\u201d");
     }
 
     @Test

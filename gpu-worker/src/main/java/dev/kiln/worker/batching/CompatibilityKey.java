@@ -6,11 +6,13 @@ import java.util.Objects;
  * What jobs must share to run in one batch, i.e. in one denoising loop over a stacked latent
  * tensor: the same model, latent size, timestep schedule and UNet batch layout.
  *
- * <p>Prompts, negative prompts, seeds, input images and the guidance <em>scale</em> are per image
+ * <p>
+ * Prompts, negative prompts, seeds, input images and the guidance <em>scale</em> are per image
  * and deliberately not part of the key: the pipeline applies them per batch row. Whether guidance
  * is on is part of it, because classifier-free guidance doubles the UNet batch.
  *
- * <p>Strength enters only through the schedule it implies, {@link #executedSteps()}: two jobs
+ * <p>
+ * Strength enters only through the schedule it implies, {@link #executedSteps()}: two jobs
  * with the same {@code steps}, {@code scheduler} and executed steps start at the same timestep and
  * step through the same timesteps, so strengths 0.70 and 0.71 at 20 steps (both 14 steps) batch
  * together. The {@link Mode} is part of the key because one pipeline call starts every row the same
@@ -22,7 +24,7 @@ import java.util.Objects;
  * @param heightPixels output height
  * @param steps requested number of inference steps (sizes the scheduler's timestep table)
  * @param executedSteps denoising steps actually run, see {@link #executedSteps(int, double)};
- *     a worker whose pipeline derives the start step differently passes its own value here
+ *        a worker whose pipeline derives the start step differently passes its own value here
  * @param scheduler scheduler name as the API names it ({@code pndm}, {@code euler_a}, ...)
  * @param guided whether classifier-free guidance is on ({@code guidance_scale > 1})
  */

@@ -1,12 +1,14 @@
 package dev.kiln.worker.health;
 
-import dev.kiln.worker.config.WorkerConfig;
-import dev.kiln.worker.inference.InferenceLoop;
-import dev.kiln.worker.jobs.JobQueue;
 import jakarta.enterprise.context.ApplicationScoped;
+
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Liveness;
+
+import dev.kiln.worker.config.WorkerConfig;
+import dev.kiln.worker.inference.InferenceLoop;
+import dev.kiln.worker.jobs.JobQueue;
 
 /**
  * Dead when a restart is the cure: the model failed to load, the inference loop died or stalled

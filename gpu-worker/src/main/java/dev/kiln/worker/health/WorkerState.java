@@ -1,8 +1,8 @@
 package dev.kiln.worker.health;
 
-import jakarta.enterprise.context.ApplicationScoped;
-
 import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * What the health checks report, written by the inference loop and the settle path: whether the

@@ -1,5 +1,16 @@
 package dev.kiln.worker.inference;
 
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.jboss.logging.Logger;
+
 import dev.kiln.diffusion.DiffusionPipeline;
 import dev.kiln.diffusion.batch.PromptEmbeddingCache;
 import dev.kiln.diffusion.batch.StepBatchExecutor;
@@ -17,17 +28,8 @@ import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.reactive.messaging.ChannelRegistry;
-import jakarta.annotation.Priority;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-import org.jboss.logging.Logger;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
-
-import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The one thread that owns the GPU: loads and warms the model (readiness waits for it), then resumes the
@@ -35,7 +37,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * ({@link StepRunner}), beating a heartbeat the liveness check watches. A model that cannot be served ends
  * the process.
  *
- * <p>Shutdown (before the Kafka consumer is closed): stop admitting, leave queued jobs
+ * <p>
+ * Shutdown (before the Kafka consumer is closed): stop admitting, leave queued jobs
  * unacknowledged for redelivery, finish the running jobs, let the settle stage settle and
  * acknowledge them, so the consumer commits those offsets as it closes.
  */
@@ -59,7 +62,7 @@ public class InferenceLoop {
     private Thread thread;
 
     public InferenceLoop(ModelLoader loader, JobQueue queue, StepRunner runner, SettleStage settle,
-                         WorkerState state, WorkerMetrics metrics, WorkerConfig config, ChannelRegistry channels) {
+            WorkerState state, WorkerMetrics metrics, WorkerConfig config, ChannelRegistry channels) {
         this.loader = loader;
         this.queue = queue;
         this.runner = runner;

@@ -1,5 +1,12 @@
 package dev.kiln.worker.inference;
 
+import java.nio.file.Path;
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
 import dev.kiln.diffusion.DiffusionPipeline;
 import dev.kiln.diffusion.PipelineFactory;
 import dev.kiln.diffusion.PipelineOptions;
@@ -8,15 +15,12 @@ import dev.kiln.diffusion.batch.StepBatchOptions;
 import dev.kiln.diffusion.batch.StepModels;
 import dev.kiln.diffusion.model.ExecutionConfig;
 import dev.kiln.worker.config.WorkerConfig;
-import jakarta.enterprise.context.ApplicationScoped;
-import java.nio.file.Path;
-import java.util.List;
-import org.jboss.logging.Logger;
 
 /**
  * Opens the pipeline on {@code kiln.worker.model-dir} and the configured device, and warms it up.
  *
- * <p>The worker serves a real SD 1.5 export or refuses to start: a missing model directory is an error, and so is
+ * <p>
+ * The worker serves a real SD 1.5 export or refuses to start: a missing model directory is an error, and so is
  * a test-sized model (a text encoder narrower than SD 1.5's 768, such as the repository's sd-tiny or the tools'
  * generated models, whose images are noise) unless {@code kiln.worker.allow-test-model} is set, as the local run
  * and the tests do. A worker that served noise would still charge for it.

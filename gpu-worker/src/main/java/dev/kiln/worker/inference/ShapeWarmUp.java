@@ -1,14 +1,15 @@
 package dev.kiln.worker.inference;
 
-import dev.kiln.diffusion.batch.StepModels;
-import dev.kiln.diffusion.model.StableDiffusionModels;
-import org.jboss.logging.Logger;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Supplier;
+
+import org.jboss.logging.Logger;
+
+import dev.kiln.diffusion.batch.StepModels;
+import dev.kiln.diffusion.model.StableDiffusionModels;
 
 /**
  * Runs every tensor shape the step executor will use before the worker takes jobs: one UNet call per row bucket
@@ -16,7 +17,8 @@ import java.util.function.Supplier;
  * Runtime plans memory and cuDNN's exhaustive search picks its algorithms per input shape on the first run of
  * that shape, which on a GPU takes from a fraction of a second to tens of seconds; paid here, no job's call does.
  *
- * <p>Bounded by a time budget: once it is spent the remaining shapes are skipped (logged) and pay on their first
+ * <p>
+ * Bounded by a time budget: once it is spent the remaining shapes are skipped (logged) and pay on their first
  * real call instead. Shapes run smallest size and fewest rows first, so a budget cut drops the largest ones.
  */
 public final class ShapeWarmUp {
@@ -41,8 +43,8 @@ public final class ShapeWarmUp {
 
     /**
      * @param sizesPixels square image sides to warm
-     * @param rowBuckets  the executor's row buckets (its largest is {@code max-rows})
-     * @param budget      no new shape starts once this much time has passed
+     * @param rowBuckets the executor's row buckets (its largest is {@code max-rows})
+     * @param budget no new shape starts once this much time has passed
      * @return the shapes warmed, in order
      */
     List<Shape> run(List<Integer> sizesPixels, List<Integer> rowBuckets, Duration budget) {
@@ -83,7 +85,7 @@ public final class ShapeWarmUp {
     }
 
     private static <T> T time(List<Shape> warmed, String model, int rows, int latentHeight, int latentWidth,
-                              Supplier<T> call) {
+            Supplier<T> call) {
         long t0 = System.nanoTime();
         T out = call.get();
         long millis = (System.nanoTime() - t0) / 1_000_000;

@@ -1,8 +1,8 @@
 package dev.kiln.worker.jobs;
 
 import dev.kiln.common.jobs.JobSpec;
-import dev.kiln.worker.batching.CompatibilityKey;
 import dev.kiln.diffusion.scheduler.Schedulers;
+import dev.kiln.worker.batching.CompatibilityKey;
 
 /** The batching key of a job spec, and the checks that a spec can run at all. */
 public final class BatchKeys {
@@ -11,7 +11,7 @@ public final class BatchKeys {
 
     /**
      * @throws IllegalArgumentException when the spec cannot run at all (bad size, steps, strength,
-     *                                  scheduler, n): the job is failed, not retried
+     *         scheduler, n): the job is failed, not retried
      */
     public static CompatibilityKey of(JobSpec spec) {
         if (spec.n() < 1) {

@@ -1,5 +1,20 @@
 package dev.kiln.worker.jobs;
 
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
+
 import dev.kiln.common.errors.ErrorCodes;
 import dev.kiln.common.jobs.JobHeaders;
 import dev.kiln.common.jobs.JobJson;
@@ -9,29 +24,18 @@ import dev.kiln.diffusion.batch.FairAdmissionQueue;
 import dev.kiln.worker.batching.CompatibilityKey;
 import dev.kiln.worker.metrics.WorkerMetrics;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.eclipse.microprofile.reactive.messaging.Message;
-import org.jboss.logging.Logger;
-
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Consumes {@code kiln.jobs.v1} (channel {@code jobs-in}). Each record is parsed and handed, with its
- * {@code kiln-tier} header (the account's tier, which weights its fair share), to the bounded admission queue; the returned stage completes once the queue accepted the job, and SmallRye
+ * {@code kiln-tier} header (the account's tier, which weights its fair share), to the bounded admission queue; the returned
+ * stage completes once the queue accepted the job, and SmallRye
  * delivers the next record only then — that is the back-pressure. The record itself is acknowledged
  * (manual ack: the method takes a {@link Message}) much later, by {@link JobSettler}, once the job's
  * outcome is durable; the connector's {@code throttled} commit strategy commits only the contiguous
  * acknowledged prefix of each partition.
  *
- * <p>A record that is not a job spec is nacked, which the connector's {@code dead-letter-queue}
+ * <p>
+ * A record that is not a job spec is nacked, which the connector's {@code dead-letter-queue}
  * failure strategy sends to {@code kiln.jobs.dlq.v1}. A well-formed spec that cannot run (unknown
  * scheduler, bad size) is failed and refunded.
  */

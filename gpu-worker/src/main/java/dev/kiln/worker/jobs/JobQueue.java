@@ -1,12 +1,13 @@
 package dev.kiln.worker.jobs;
 
+import jakarta.enterprise.context.ApplicationScoped;
+
 import dev.kiln.diffusion.batch.FairAdmissionQueue;
 import dev.kiln.worker.batching.StepTimeEstimate;
 import dev.kiln.worker.batching.TierWeights;
 import dev.kiln.worker.config.WorkerConfig;
 import dev.kiln.worker.metrics.WorkerMetrics;
 import io.micrometer.core.instrument.Gauge;
-import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * Jobs accepted from Kafka and waiting to join the step executor: a {@link FairAdmissionQueue} bounded by

@@ -1,5 +1,12 @@
 package dev.kiln.worker.jobs;
 
+import java.time.Duration;
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
 import dev.kiln.common.errors.ErrorCodes;
 import dev.kiln.common.jobs.JobCompleter;
 import dev.kiln.common.jobs.JobOutcome;
@@ -9,11 +16,6 @@ import dev.kiln.common.redis.ReplicaWait;
 import dev.kiln.worker.config.WorkerConfig;
 import dev.kiln.worker.health.WorkerState;
 import dev.kiln.worker.metrics.WorkerMetrics;
-import jakarta.enterprise.context.ApplicationScoped;
-import org.jboss.logging.Logger;
-
-import java.time.Duration;
-import java.util.List;
 
 /**
  * Ends a job's stay in the worker: records the outcome through common's {@link JobCompleter}

@@ -1,5 +1,11 @@
 package dev.kiln.worker.jobs;
 
+import java.io.IOException;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
 import dev.kiln.common.errors.ErrorCodes;
 import dev.kiln.common.jobs.MarkRunningResult;
 import dev.kiln.diffusion.image.ImageDecoder;
@@ -9,10 +15,6 @@ import dev.kiln.worker.health.WorkerState;
 import dev.kiln.worker.metrics.WorkerMetrics;
 import dev.kiln.worker.storage.MissingObjectException;
 import dev.kiln.worker.storage.ObjectStore;
-import jakarta.enterprise.context.ApplicationScoped;
-import org.jboss.logging.Logger;
-
-import java.io.IOException;
 
 /**
  * Takes a job as it leaves the admission queue: marks it running (skips terminal ones — canceled, already done
@@ -32,7 +34,7 @@ public class JobStarter {
     private final int maxAttempts;
 
     public JobStarter(JobSettler settler, SettleStage settle, ObjectStore store, WorkerMetrics metrics,
-                      WorkerState state, WorkerConfig config) {
+            WorkerState state, WorkerConfig config) {
         this.settler = settler;
         this.settle = settle;
         this.store = store;

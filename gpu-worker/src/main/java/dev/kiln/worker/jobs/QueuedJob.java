@@ -1,17 +1,18 @@
 package dev.kiln.worker.jobs;
 
+import org.eclipse.microprofile.reactive.messaging.Message;
+
 import dev.kiln.common.jobs.JobSpec;
 import dev.kiln.worker.batching.CompatibilityKey;
-import org.eclipse.microprofile.reactive.messaging.Message;
 
 /**
  * A job between Kafka and its settlement: the spec, the record to acknowledge once the outcome is
  * durable, the batching key and the account's tier.
  *
- * @param spec    the parsed record value
+ * @param spec the parsed record value
  * @param message the Kafka record, acked (or nacked to the dead-letter topic) exactly once
- * @param key     batching key; see {@link BatchKeys}
- * @param tier    the record's {@code kiln-tier} header (the account's rate tier at admission), or null
+ * @param key batching key; see {@link BatchKeys}
+ * @param tier the record's {@code kiln-tier} header (the account's rate tier at admission), or null
  */
 public record QueuedJob(JobSpec spec, Message<String> message, CompatibilityKey key, String tier) {
 

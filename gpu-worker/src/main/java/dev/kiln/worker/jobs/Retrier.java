@@ -1,17 +1,18 @@
 package dev.kiln.worker.jobs;
 
 import java.io.IOException;
-import dev.kiln.worker.config.WorkerConfig;
-import dev.kiln.worker.storage.StorageUnavailableException;
-import io.lettuce.core.RedisException;
-import org.jboss.logging.Logger;
-
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+
+import org.jboss.logging.Logger;
+
+import dev.kiln.worker.config.WorkerConfig;
+import dev.kiln.worker.storage.StorageUnavailableException;
+import io.lettuce.core.RedisException;
 
 /**
  * Runs an operation that talks to Redis or S3, retrying failures that a later try can fix
@@ -33,7 +34,8 @@ public final class Retrier {
     public interface Listener {
         void retrying(String operation);
 
-        Listener NONE = operation -> { };
+        Listener NONE = operation -> {
+        };
     }
 
     /** An operation to retry. */
@@ -80,13 +82,13 @@ public final class Retrier {
 
     /**
      * @param operation a short, bounded name for metrics ({@code settle}, {@code upload}, ...)
-     * @param what      what is being done, for the log
+     * @param what what is being done, for the log
      * @throws RetriesExhaustedException when every try failed retryably
-     * @throws Exception                 the first non-retryable failure, unwrapped
+     * @throws Exception the first non-retryable failure, unwrapped
      */
     public <T> T call(String operation, String what, Operation<T> op) throws Exception {
         long backoffMillis = initialBackoffMillis;
-        for (int attempt = 1; ; attempt++) {
+        for (int attempt = 1;; attempt++) {
             try {
                 return op.run();
             } catch (Exception e) {

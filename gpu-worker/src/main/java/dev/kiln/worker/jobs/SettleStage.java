@@ -1,17 +1,5 @@
 package dev.kiln.worker.jobs;
 
-import dev.kiln.common.errors.ErrorCodes;
-import dev.kiln.common.jobs.OutputFormat;
-import dev.kiln.common.storage.S3Keys;
-import dev.kiln.worker.config.WorkerConfig;
-import dev.kiln.worker.metrics.WorkerMetrics;
-import dev.kiln.diffusion.GeneratedImage;
-import dev.kiln.worker.output.OutputEncoder;
-import dev.kiln.worker.storage.ObjectStore;
-import jakarta.enterprise.context.ApplicationScoped;
-import org.jboss.logging.Logger;
-import org.jboss.logging.MDC;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,13 +11,29 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+import org.jboss.logging.MDC;
+
+import dev.kiln.common.errors.ErrorCodes;
+import dev.kiln.common.jobs.OutputFormat;
+import dev.kiln.common.storage.S3Keys;
+import dev.kiln.diffusion.GeneratedImage;
+import dev.kiln.worker.config.WorkerConfig;
+import dev.kiln.worker.metrics.WorkerMetrics;
+import dev.kiln.worker.output.OutputEncoder;
+import dev.kiln.worker.storage.ObjectStore;
+
 /**
  * The one exit for jobs leaving the worker: every outcome (images encoded in the job's output format and published,
- * failed, expired, skipped, dead-lettered) is settled here, on a small pool of its own, so the inference thread never waits on S3,
+ * failed, expired, skipped, dead-lettered) is settled here, on a small pool of its own, so the inference thread never waits on
+ * S3,
  * Redis or Kafka and batch k is published while batch k+1 runs. Bounded: the inference loop waits when
  * {@code kiln.worker.settle.max-pending-jobs} jobs are still unsettled.
  *
- * <p>With {@code kiln.worker.settle.overlap-decode} the VAE decode of finished requests runs here too, on one
+ * <p>
+ * With {@code kiln.worker.settle.overlap-decode} the VAE decode of finished requests runs here too, on one
  * decode thread of its own (one decode's activations at a time beside the UNet's; ONNX Runtime sessions run
  * concurrently), in the order the inference thread hands them over; a job takes its place in the stage when its
  * last images are handed over, so the decode backlog is bounded by the same limit plus the running jobs.

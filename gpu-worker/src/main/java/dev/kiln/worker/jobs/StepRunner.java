@@ -1,5 +1,23 @@
 package dev.kiln.worker.jobs;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
 import dev.kiln.common.errors.ErrorCodes;
 import dev.kiln.common.jobs.JobSpec;
 import dev.kiln.diffusion.GeneratedImage;
@@ -17,22 +35,6 @@ import dev.kiln.worker.health.WorkerState;
 import dev.kiln.worker.metrics.WorkerMetrics;
 import dev.kiln.worker.progress.ProgressPublisher;
 import dev.kiln.worker.progress.ReportedJob;
-import jakarta.enterprise.context.ApplicationScoped;
-import org.jboss.logging.Logger;
-
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BooleanSupplier;
 
 /**
  * The inference thread's loop around the {@link StepBatchExecutor}: between UNet calls it expires queued jobs
@@ -59,7 +61,7 @@ public class StepRunner {
     private final Map<StepRequest, Slot> slots = new IdentityHashMap<>();
 
     public StepRunner(JobStarter starter, SettleStage settle, JobQueue jobs, WorkerMetrics metrics, WorkerState state,
-                      WorkerConfig config, ProgressPublisher progress) {
+            WorkerConfig config, ProgressPublisher progress) {
         this.starter = starter;
         this.progress = progress;
         this.settle = settle;
@@ -191,7 +193,7 @@ public class StepRunner {
     }
 
     private static StepRequest stepRequest(JobRun run, GenerationRequest request, StepListener listener,
-                                           BooleanSupplier stopNow) {
+            BooleanSupplier stopNow) {
         JobSpec spec = run.job.spec();
         double strength = spec.isImg2Img() ? spec.strength() : 1.0;
         return new StepRequest(request, spec.width(), spec.height(), spec.steps(), strength, spec.scheduler(), listener,
@@ -308,7 +310,7 @@ public class StepRunner {
 
     /** On the decode thread: the job's images when these were its last and it is still on, else null. */
     private List<GeneratedImage> decode(StepBatchExecutor executor, JobRun run, List<RunningRequest> requests,
-                                        List<Integer> at, boolean last) {
+            List<Integer> at, boolean last) {
         long t0 = System.nanoTime();
         List<List<GeneratedImage>> decoded;
         try {

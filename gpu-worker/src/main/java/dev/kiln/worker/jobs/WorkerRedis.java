@@ -1,5 +1,12 @@
 package dev.kiln.worker.jobs;
 
+import java.time.Duration;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
 import dev.kiln.common.jobs.JobCompleter;
 import dev.kiln.common.redis.KilnScripts;
 import dev.kiln.common.redis.RedisConnections;
@@ -9,11 +16,6 @@ import dev.kiln.worker.config.WorkerConfig;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
-import org.jboss.logging.Logger;
-
-import java.time.Duration;
 
 /**
  * The worker's one Redis connection (Lettuce multiplexes it; every command times out) and the

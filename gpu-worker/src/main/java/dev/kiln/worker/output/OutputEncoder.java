@@ -1,9 +1,10 @@
 package dev.kiln.worker.output;
 
-import com.luciad.imageio.webp.WebPImageWriterSpi;
-import dev.kiln.common.jobs.OutputFormat;
-import dev.kiln.diffusion.image.PngEncoder;
-import dev.kiln.diffusion.image.RgbImage;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Iterator;
 
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
@@ -11,11 +12,12 @@ import javax.imageio.ImageWriteParam;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageOutputStream;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.util.Iterator;
+
+import com.luciad.imageio.webp.WebPImageWriterSpi;
+
+import dev.kiln.common.jobs.OutputFormat;
+import dev.kiln.diffusion.image.PngEncoder;
+import dev.kiln.diffusion.image.RgbImage;
 
 /**
  * Encodes a generated image in the job's {@code output_format}: PNG with the pipeline's own encoder, JPEG with the

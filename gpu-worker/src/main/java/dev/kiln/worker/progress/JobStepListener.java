@@ -1,13 +1,13 @@
 package dev.kiln.worker.progress;
 
-import dev.kiln.diffusion.GenerationRequest;
-import dev.kiln.diffusion.StepListener;
-import dev.kiln.diffusion.StepProgress;
-
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
+
+import dev.kiln.diffusion.GenerationRequest;
+import dev.kiln.diffusion.StepListener;
+import dev.kiln.diffusion.StepProgress;
 
 /**
  * The step listener of one batch call: turns the pipeline's per-request steps into per-job progress tasks. A job
@@ -25,10 +25,10 @@ final class JobStepListener implements StepListener {
 
     /**
      * @param firstImages each job's first-image request (compared by identity) and the job
-     * @param sink        takes a task without blocking; false when it had to drop it
+     * @param sink takes a task without blocking; false when it had to drop it
      */
     JobStepListener(Map<GenerationRequest, ReportedJob> firstImages, long minIntervalNanos, LongSupplier nanoClock,
-                    LongSupplier wallClockMillis, Predicate<ProgressTask> sink) {
+            LongSupplier wallClockMillis, Predicate<ProgressTask> sink) {
         firstImages.forEach((request, job) -> jobs.put(request, new State(job)));
         this.minIntervalNanos = minIntervalNanos;
         this.nanoClock = nanoClock;

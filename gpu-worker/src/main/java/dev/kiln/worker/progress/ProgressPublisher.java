@@ -1,5 +1,16 @@
 package dev.kiln.worker.progress;
 
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
 import dev.kiln.common.jobs.ProgressChannel;
 import dev.kiln.common.jobs.ProgressEvent;
 import dev.kiln.diffusion.GenerationRequest;
@@ -12,15 +23,6 @@ import dev.kiln.worker.jobs.WorkerRedis;
 import dev.kiln.worker.metrics.WorkerMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
-import org.jboss.logging.Logger;
-
-import java.time.Duration;
-import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Carries running jobs' progress and previews from the inference thread to Redis. The inference thread only copies
@@ -47,8 +49,8 @@ public class ProgressPublisher {
         this.config = config.progress();
         this.queue = new ArrayBlockingQueue<>(this.config.queueCapacity());
         this.registry = metrics.registry();
-        for (String kind : new String[]{ProgressEvent.PROGRESS, ProgressEvent.PARTIAL_IMAGE}) {
-            for (String outcome : new String[]{"published", "dropped", "failed"}) {
+        for (String kind : new String[] { ProgressEvent.PROGRESS, ProgressEvent.PARTIAL_IMAGE }) {
+            for (String outcome : new String[] { "published", "dropped", "failed" }) {
                 counter(kind, outcome);
             }
         }

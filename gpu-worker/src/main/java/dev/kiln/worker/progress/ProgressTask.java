@@ -14,12 +14,13 @@ sealed interface ProgressTask {
     /**
      * A preview to render and send.
      *
-     * @param latents      a copy of the job's first image's latents, {@code [4, latentHeight, latentWidth]}
-     * @param outputWidth  the job's image width, for full-size previews
+     * @param latents a copy of the job's first image's latents, {@code [4, latentHeight, latentWidth]}
+     * @param outputWidth the job's image width, for full-size previews
      * @param outputHeight the job's image height
      */
     record Preview(String accountId, String jobId, int index, int step, int steps, float[] latents,
-                   int latentHeight, int latentWidth, int outputWidth, int outputHeight, long atMillis)
-            implements ProgressTask {
+            int latentHeight, int latentWidth, int outputWidth, int outputHeight, long atMillis)
+            implements
+                ProgressTask {
     }
 }

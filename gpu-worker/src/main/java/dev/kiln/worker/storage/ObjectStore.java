@@ -1,5 +1,11 @@
 package dev.kiln.worker.storage;
 
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.util.Set;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
 import dev.kiln.common.storage.NoDelaySocketFactory;
 import dev.kiln.worker.config.WorkerConfig;
 import io.minio.BucketExistsArgs;
@@ -9,11 +15,6 @@ import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import io.minio.errors.ErrorResponseException;
 import io.minio.http.HttpUtils;
-import jakarta.enterprise.context.ApplicationScoped;
-
-import java.io.ByteArrayInputStream;
-import java.io.InputStream;
-import java.util.Set;
 
 /**
  * The worker's S3 access (MinIO SDK): reads img2img inputs, writes output images. Every call has

@@ -57,9 +57,11 @@ class CompatibilityKeyTest {
 
     @Test
     void guidanceOnAndOffDoNotShareAKey() {
-        CompatibilityKey unguided = CompatibilityKey.of("sd", CompatibilityKey.Mode.IMAGE_TO_IMAGE, 512, 512, 20, 0.75, "pndm", 1.0);
+        CompatibilityKey unguided = CompatibilityKey.of("sd", CompatibilityKey.Mode.IMAGE_TO_IMAGE, 512, 512, 20, 0.75, "pndm",
+                1.0);
         assertThat(unguided.guided()).isFalse();
-        assertThat(unguided).isNotEqualTo(CompatibilityKey.of("sd", CompatibilityKey.Mode.IMAGE_TO_IMAGE, 512, 512, 20, 0.75, "pndm", 1.5));
+        assertThat(unguided)
+                .isNotEqualTo(CompatibilityKey.of("sd", CompatibilityKey.Mode.IMAGE_TO_IMAGE, 512, 512, 20, 0.75, "pndm", 1.5));
     }
 
     @Test
@@ -76,7 +78,8 @@ class CompatibilityKeyTest {
 
     @Test
     void rejectsExecutedStepsBeyondSteps() {
-        assertThatThrownBy(() -> new CompatibilityKey("sd", CompatibilityKey.Mode.IMAGE_TO_IMAGE, 512, 512, 20, 21, "pndm", true))
+        assertThatThrownBy(
+                () -> new CompatibilityKey("sd", CompatibilityKey.Mode.IMAGE_TO_IMAGE, 512, 512, 20, 21, "pndm", true))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 }

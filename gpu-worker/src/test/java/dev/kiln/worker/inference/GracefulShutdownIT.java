@@ -1,16 +1,7 @@
 package dev.kiln.worker.inference;
 
-import dev.kiln.diffusion.ReferenceData;
-import dev.kiln.common.jobs.JobSpec;
-import dev.kiln.common.jobs.JobStatus;
-import dev.kiln.common.storage.S3Keys;
-import dev.kiln.devstack.DevStack;
-import dev.kiln.devstack.DevStackConfig;
-import dev.kiln.worker.jobs.KilnFixture;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,8 +12,18 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.kiln.common.jobs.JobSpec;
+import dev.kiln.common.jobs.JobStatus;
+import dev.kiln.common.storage.S3Keys;
+import dev.kiln.devstack.DevStack;
+import dev.kiln.devstack.DevStackConfig;
+import dev.kiln.diffusion.ReferenceData;
+import dev.kiln.worker.jobs.KilnFixture;
 
 /**
  * Stops the packaged worker ({@code target/quarkus-app/quarkus-run.jar}, built in {@code package},

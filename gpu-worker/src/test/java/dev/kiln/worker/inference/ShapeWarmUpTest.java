@@ -2,6 +2,14 @@ package dev.kiln.worker.inference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
 import dev.kiln.diffusion.DiffusionPipeline;
 import dev.kiln.diffusion.PipelineFactory;
 import dev.kiln.diffusion.PipelineOptions;
@@ -11,12 +19,6 @@ import dev.kiln.diffusion.batch.StepModels;
 import dev.kiln.diffusion.model.ExecutionConfig;
 import dev.kiln.diffusion.model.OnnxModel;
 import dev.kiln.diffusion.model.StableDiffusionModels;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 
 /** The warm-up's model calls, counted by a recording wrapper around the sd-tiny model's real sessions. */
 class ShapeWarmUpTest {
@@ -61,7 +63,7 @@ class ShapeWarmUpTest {
 
         @Override
         public float[] unet(float[] latents, int rows, int latentHeight, int latentWidth, float[] timesteps,
-                            float[] hiddenStates) {
+                float[] hiddenStates) {
             float[] out = real.unet(latents, rows, latentHeight, latentWidth, timesteps, hiddenStates);
             unetCalls.add(new UnetCall(rows, latentHeight, latentWidth));
             return out;

@@ -1,10 +1,11 @@
 package dev.kiln.worker.jobs;
 
-import dev.kiln.common.jobs.JobSpec;
-import org.junit.jupiter.api.Test;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+import dev.kiln.common.jobs.JobSpec;
 
 class BatchKeysTest {
 

@@ -1,12 +1,13 @@
 package dev.kiln.worker.jobs;
 
-import dev.kiln.common.jobs.JobSpec;
-import dev.kiln.diffusion.GenerationRequest;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+
+import dev.kiln.common.jobs.JobSpec;
+import dev.kiln.diffusion.GenerationRequest;
 
 class GenerationRequestsTest {
 

@@ -1,25 +1,8 @@
 package dev.kiln.worker.jobs;
 
-import dev.kiln.common.jobs.JobJson;
-import dev.kiln.common.jobs.JobRecord;
-import dev.kiln.common.jobs.JobSpec;
-import dev.kiln.common.jobs.JobStatus;
-import dev.kiln.common.redis.RedisKeys;
-import dev.kiln.common.storage.S3Keys;
-import dev.kiln.worker.metrics.WorkerMetrics;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.common.http.TestHTTPResource;
-import jakarta.inject.Inject;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -34,8 +17,28 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import javax.imageio.ImageIO;
+
+import jakarta.inject.Inject;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.kiln.common.jobs.JobJson;
+import dev.kiln.common.jobs.JobRecord;
+import dev.kiln.common.jobs.JobSpec;
+import dev.kiln.common.jobs.JobStatus;
+import dev.kiln.common.redis.RedisKeys;
+import dev.kiln.common.storage.S3Keys;
+import dev.kiln.worker.metrics.WorkerMetrics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
 
 /**
  * The worker service end to end on real Kafka, Redis and S3 (dev stack) with the sd-tiny test

@@ -1,5 +1,34 @@
 package dev.kiln.worker.jobs;
 
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.ConfigProvider;
+
 import dev.kiln.common.jobs.JobCompleter;
 import dev.kiln.common.jobs.JobJson;
 import dev.kiln.common.jobs.JobRecord;
@@ -20,34 +49,6 @@ import io.minio.MakeBucketArgs;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import io.minio.StatObjectArgs;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.eclipse.microprofile.config.ConfigProvider;
-
-import java.io.ByteArrayInputStream;
-import java.io.InputStream;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.Objects;
-import java.util.function.Consumer;
-import java.util.function.Function;
-import java.util.Optional;
-import java.util.Properties;
-import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * What the API does before a worker sees a job, against the test's real Redis, Kafka and S3:
@@ -80,7 +81,7 @@ public final class KilnFixture implements AutoCloseable {
 
     /**
      * @param settings the dev stack's settings by name ({@code DevStack.settings()::get} outside Quarkus);
-     *                 {@code kiln.test.direct.*} wins over {@code kiln.worker.*} when present
+     *        {@code kiln.test.direct.*} wins over {@code kiln.worker.*} when present
      */
     public KilnFixture(Function<String, String> settings) throws Exception {
         Function<String, String> direct = name -> Optional.ofNullable(settings.apply("kiln.test.direct." + name))
@@ -112,7 +113,6 @@ public final class KilnFixture implements AutoCloseable {
         }
     }
 
-
     /** A PAYG account with {@link #INITIAL_BALANCE_MICROS} and an active key hash {@code kh}. */
     public String newAccount() {
         String account = "w" + UUID.randomUUID().toString().substring(0, 8);
@@ -143,9 +143,9 @@ public final class KilnFixture implements AutoCloseable {
     public void submit(JobSpec spec) throws Exception {
         String account = spec.accountId();
         String jobId = spec.jobId();
-        String[] keys = {RedisKeys.account(account), RedisKeys.apiKey(account, "kh"),
+        String[] keys = { RedisKeys.account(account), RedisKeys.apiKey(account, "kh"),
                 RedisKeys.rateLimit(account, "req", "kh"), RedisKeys.rateLimit(account, "img", "kh"),
-                RedisKeys.job(account, jobId), RedisKeys.ledger(account), RedisKeys.idempotency(account, "none")};
+                RedisKeys.job(account, jobId), RedisKeys.ledger(account), RedisKeys.idempotency(account, "none") };
         List<Object> reply = scripts.run(KilnScripts.SUBMIT, keys, jobId, Integer.toString(spec.n()),
                 Long.toString(PRICE_MICROS), JobJson.toJson(spec), spec.model(), "", "86400", "3600", "60000", "0",
                 "t", "t", "100000", "100000").toCompletableFuture().get(5, TimeUnit.SECONDS);

@@ -1,14 +1,14 @@
 package dev.kiln.worker.jobs;
 
-import dev.kiln.devstack.DevStack;
-import dev.kiln.devstack.DevStackConfig;
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.util.HashMap;
 import java.util.Map;
+
+import dev.kiln.devstack.DevStack;
+import dev.kiln.devstack.DevStackConfig;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /**
  * The dev stack (real Kafka, Redis, S3) with the worker's Redis and S3 connections running through

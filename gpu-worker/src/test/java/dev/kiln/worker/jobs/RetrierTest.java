@@ -1,15 +1,16 @@
 package dev.kiln.worker.jobs;
 
-import dev.kiln.worker.storage.StorageUnavailableException;
-import io.lettuce.core.RedisConnectionException;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+
+import dev.kiln.worker.storage.StorageUnavailableException;
+import io.lettuce.core.RedisConnectionException;
 
 class RetrierTest {
     private final List<Long> pauses = new ArrayList<>();

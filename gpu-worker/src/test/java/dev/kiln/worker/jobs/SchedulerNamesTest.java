@@ -2,9 +2,10 @@ package dev.kiln.worker.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.junit.jupiter.api.Test;
+
 import dev.kiln.common.jobs.SchedulerNames;
 import dev.kiln.diffusion.scheduler.Schedulers;
-import org.junit.jupiter.api.Test;
 
 class SchedulerNamesTest {
 

@@ -1,21 +1,24 @@
 package dev.kiln.worker.output;
 
-import com.luciad.imageio.webp.WebPImageReaderSpi;
-import dev.kiln.common.jobs.OutputFormat;
-import dev.kiln.diffusion.image.RgbImage;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.MemoryCacheImageInputStream;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.SplittableRandom;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.within;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.MemoryCacheImageInputStream;
+
+import org.junit.jupiter.api.Test;
+
+import com.luciad.imageio.webp.WebPImageReaderSpi;
+
+import dev.kiln.common.jobs.OutputFormat;
+import dev.kiln.diffusion.image.RgbImage;
 
 class OutputEncoderTest {
     private final OutputEncoder encoder = new OutputEncoder();

@@ -1,8 +1,6 @@
 package dev.kiln.worker.progress;
 
-import dev.kiln.diffusion.GenerationRequest;
-import dev.kiln.diffusion.StepProgress;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -10,7 +8,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+
+import dev.kiln.diffusion.GenerationRequest;
+import dev.kiln.diffusion.StepProgress;
 
 class JobStepListenerTest {
     private static final long MS = 1_000_000L;

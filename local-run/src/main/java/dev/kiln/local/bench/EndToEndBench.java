@@ -1,21 +1,5 @@
 package dev.kiln.local.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kiln.common.redis.RedisKeys;
-import dev.kiln.devstack.process.Polling;
-import dev.kiln.local.LocalKiln;
-import dev.kiln.local.LocalKilnOptions;
-import dev.kiln.local.admin.LocalAccount;
-import dev.kiln.local.process.QuarkusApp;
-
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ConsumerGroupDescription;
-import org.apache.kafka.common.GroupState;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -39,14 +23,31 @@ import java.util.function.BiConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.common.GroupState;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.kiln.common.redis.RedisKeys;
+import dev.kiln.devstack.process.Polling;
+import dev.kiln.local.LocalKiln;
+import dev.kiln.local.LocalKilnOptions;
+import dev.kiln.local.admin.LocalAccount;
+import dev.kiln.local.process.QuarkusApp;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+
 /**
  * End-to-end benchmark (not a test) on the local system with real processes:
  * <ol>
- *   <li>added latency at light load: sequential synchronous requests with one worker; for each, the client's
- *       submit→response time minus the worker's pipeline time for that job (the growth of
- *       {@code kiln_worker_stage_seconds_sum{stage="inference"}} across the request, exact because only that
- *       job ran);</li>
- *   <li>throughput: a burst of async jobs, first submit → last terminal, with 1 and with 2 workers.</li>
+ * <li>added latency at light load: sequential synchronous requests with one worker; for each, the client's
+ * submit→response time minus the worker's pipeline time for that job (the growth of
+ * {@code kiln_worker_stage_seconds_sum{stage="inference"}} across the request, exact because only that
+ * job ran);</li>
+ * <li>throughput: a burst of async jobs, first submit → last terminal, with 1 and with 2 workers.</li>
  * </ol>
  * Run: {@code mvn -B -q -pl local-run exec:java -Dexec.mainClass=dev.kiln.local.bench.EndToEndBench}
  * (options {@code -Dbench.requests=40 -Dbench.burst=40 -Dbench.size=64x64 -Dbench.steps=4}, {@code -Dbench.burst=0}
@@ -75,8 +76,8 @@ public final class EndToEndBench {
         Path repo = LocalKilnOptions.locateRepoDir();
         String model = System.getenv("KILN_MODEL_DIR");
         LocalKilnOptions options = LocalKilnOptions.defaults(repo, repo.resolve("local-run/target/bench"),
-                        model == null || model.isBlank() ? null : Path.of(model),
-                        "bench-" + UUID.randomUUID(), "bench-" + UUID.randomUUID())
+                model == null || model.isBlank() ? null : Path.of(model),
+                "bench-" + UUID.randomUUID(), "bench-" + UUID.randomUUID())
                 .withPorts(0, 0);
         EndToEndBench bench = new EndToEndBench();
         System.out.printf("machine: %d cores (%s %s), java %s%n", Runtime.getRuntime().availableProcessors(),
@@ -130,9 +131,11 @@ public final class EndToEndBench {
         if (report) {
             System.out.printf("light load, %d sequential sync requests, 1 worker:%n", requests);
             System.out.printf("  submit->completed   p50 %.1f ms  p99 %.1f ms%n", pct(totalMillis, 50), pct(totalMillis, 99));
-            System.out.printf("  pipeline (worker)   p50 %.1f ms  p99 %.1f ms%n", pct(pipelineMillis, 50), pct(pipelineMillis, 99));
+            System.out.printf("  pipeline (worker)   p50 %.1f ms  p99 %.1f ms%n", pct(pipelineMillis, 50),
+                    pct(pipelineMillis, 99));
             System.out.printf("  added by Kiln       p50 %.1f ms  p99 %.1f ms%n", pct(addedMillis, 50), pct(addedMillis, 99));
-            System.out.println("  per hop (job record timestamps are Redis TIME, same host clock; worker timers are per-job deltas):");
+            System.out.println(
+                    "  per hop (job record timestamps are Redis TIME, same host clock; worker timers are per-job deltas):");
             hops.forEach((hop, values) -> System.out.printf("    %-58s p50 %7.1f ms  p99 %7.1f ms  max %7.1f ms%n",
                     hop, pct(values, 50), pct(values, 99), pct(values, 100)));
             if (Boolean.getBoolean("bench.raw")) {
@@ -146,8 +149,8 @@ public final class EndToEndBench {
      * (Redis TIME, the same host clock as the client's) and the growth of the worker's timers across the request.
      */
     private static void recordHops(Map<String, double[]> hops, int i, int requests,
-                                   StatefulRedisConnection<String, String> redis, LocalAccount account, String body,
-                                   long startMillis, long endMillis, Map<String, Double> before, Map<String, Double> after) {
+            StatefulRedisConnection<String, String> redis, LocalAccount account, String body,
+            long startMillis, long endMillis, Map<String, Double> before, Map<String, Double> after) {
         Matcher key = OUTPUT_KEY.matcher(body);
         if (!key.find()) {
             throw new IllegalStateException("no output key in the response: " + body);
@@ -237,7 +240,7 @@ public final class EndToEndBench {
                                     .all().get(10, TimeUnit.SECONDS).get("kiln-gpu-workers");
                             return group.groupState() == GroupState.STABLE && group.members().size() == members
                                     && group.members().stream()
-                                    .allMatch(m -> !m.assignment().topicPartitions().isEmpty());
+                                            .allMatch(m -> !m.assignment().topicPartitions().isEmpty());
                         } catch (Exception e) {
                             return false;
                         }

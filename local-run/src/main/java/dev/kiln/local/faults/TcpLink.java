@@ -1,7 +1,5 @@
 package dev.kiln.local.faults;
 
-import dev.kiln.devstack.process.LoopbackPorts;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -12,6 +10,8 @@ import java.net.Socket;
 import java.net.URI;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+
+import dev.kiln.devstack.process.LoopbackPorts;
 
 /**
  * A TCP link on a loopback port in front of one backend (s3proxy), which can be cut and restored like a

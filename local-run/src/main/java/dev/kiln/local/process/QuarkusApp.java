@@ -1,12 +1,5 @@
 package dev.kiln.local.process;
 
-import java.nio.file.attribute.PosixFilePermissions;
-import dev.kiln.devstack.process.ChildProcess;
-import dev.kiln.devstack.process.JavaCommand;
-import dev.kiln.devstack.process.LoopbackPorts;
-import dev.kiln.devstack.process.Polling;
-import dev.kiln.devstack.process.WatchedMain;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
@@ -17,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,12 +21,22 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.jar.JarFile;
 
+import dev.kiln.devstack.process.ChildProcess;
+import dev.kiln.devstack.process.JavaCommand;
+import dev.kiln.devstack.process.LoopbackPorts;
+import dev.kiln.devstack.process.Polling;
+import dev.kiln.devstack.process.WatchedMain;
+
 /**
  * A Quarkus application ({@code target/quarkus-app/quarkus-run.jar}) running in its own JVM, started the
  * way the dev stack starts its services: under {@link WatchedMain}, with stdin as the lifeline, so the app
  * exits when this JVM closes the pipe or dies (even by {@code kill -9}).
  *
- * <p>Settings go into {@code <dir>/config/application.properties}, which Quarkus reads from its working
+ * <p>
+ * Settings go into {@code
+ *
+<dir>
+ * /config/application.properties}, which Quarkus reads from its working
  * directory with priority over the packaged file; secrets therefore never show on a command line.
  */
 public final class QuarkusApp {
@@ -56,15 +60,15 @@ public final class QuarkusApp {
     /**
      * Starts the app; returns at once (see {@link #awaitReady}).
      *
-     * @param name        for logs and errors, e.g. {@code api} or {@code worker-1}
-     * @param runJar      the app's {@code quarkus-run.jar}
-     * @param settings    Quarkus properties; {@code quarkus.http.port} is set from {@code httpPort}
-     * @param httpPort    the HTTP port (health, metrics, and for the API its endpoints)
-     * @param directory   working directory: holds {@code config/application.properties} and {@code app.log}
-     * @param jvmOptions  extra JVM flags (heap size, ...)
+     * @param name for logs and errors, e.g. {@code api} or {@code worker-1}
+     * @param runJar the app's {@code quarkus-run.jar}
+     * @param settings Quarkus properties; {@code quarkus.http.port} is set from {@code httpPort}
+     * @param httpPort the HTTP port (health, metrics, and for the API its endpoints)
+     * @param directory working directory: holds {@code config/application.properties} and {@code app.log}
+     * @param jvmOptions extra JVM flags (heap size, ...)
      */
     public static QuarkusApp start(String name, Path runJar, Map<String, String> settings, int httpPort,
-                                   Path directory, List<String> jvmOptions) {
+            Path directory, List<String> jvmOptions) {
         if (!Files.isRegularFile(runJar)) {
             throw new IllegalStateException(name + ": " + runJar + " does not exist; build it first with "
                     + "`mvn -B -q -DskipTests install` at the repository root");

@@ -1,18 +1,20 @@
 package dev.kiln.local.e2e;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.kiln.devstack.process.Polling;
-import dev.kiln.local.admin.LocalAccount;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import static dev.kiln.local.e2e.E2eKiln.SIZE;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
-import static dev.kiln.local.e2e.E2eKiln.SIZE;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.kiln.devstack.process.Polling;
+import dev.kiln.local.admin.LocalAccount;
 
 /** {@code Prefer: respond-async}: 202 with a job and its Location, then polling that Location to the result. */
 @Order(4)

@@ -1,18 +1,19 @@
 package dev.kiln.local.e2e;
 
-import dev.kiln.common.jobs.JobStatus;
-import dev.kiln.local.admin.LocalAccount;
-import dev.kiln.local.process.QuarkusApp;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import static dev.kiln.local.e2e.E2eKiln.SIZE;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import static dev.kiln.local.e2e.E2eKiln.SIZE;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import dev.kiln.common.jobs.JobStatus;
+import dev.kiln.local.admin.LocalAccount;
+import dev.kiln.local.process.QuarkusApp;
 
 /** Compatible jobs waiting together are run in shared UNet batches by the worker's dynamic batcher. */
 @Order(2)

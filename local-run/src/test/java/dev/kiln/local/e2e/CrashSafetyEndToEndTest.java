@@ -1,20 +1,22 @@
 package dev.kiln.local.e2e;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.kiln.common.jobs.JobRecord;
-import dev.kiln.common.jobs.JobStatus;
-import dev.kiln.local.admin.LocalAccount;
-import dev.kiln.local.process.QuarkusApp;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import static dev.kiln.local.e2e.E2eKiln.PRICE_MICROS;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import static dev.kiln.local.e2e.E2eKiln.PRICE_MICROS;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.kiln.common.jobs.JobRecord;
+import dev.kiln.common.jobs.JobStatus;
+import dev.kiln.local.admin.LocalAccount;
+import dev.kiln.local.process.QuarkusApp;
 
 /**
  * A worker killed with SIGKILL in the middle of a batch: its uncommitted records are redelivered to the

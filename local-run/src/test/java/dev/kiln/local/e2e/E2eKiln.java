@@ -1,26 +1,5 @@
 package dev.kiln.local.e2e;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
-import dev.kiln.common.jobs.JobRecord;
-import dev.kiln.common.redis.RedisConnections;
-import dev.kiln.common.redis.RedisKeys;
-import dev.kiln.devstack.S3Settings;
-import dev.kiln.devstack.process.Polling;
-import dev.kiln.local.LocalKiln;
-import dev.kiln.local.LocalKilnOptions;
-import dev.kiln.local.admin.LocalAccount;
-import dev.kiln.local.process.QuarkusApp;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
-import io.minio.GetObjectArgs;
-import io.minio.MinioClient;
-import io.minio.StatObjectArgs;
-import io.minio.errors.ErrorResponseException;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -39,6 +18,28 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+
+import dev.kiln.common.jobs.JobRecord;
+import dev.kiln.common.redis.RedisConnections;
+import dev.kiln.common.redis.RedisKeys;
+import dev.kiln.devstack.S3Settings;
+import dev.kiln.devstack.process.Polling;
+import dev.kiln.local.LocalKiln;
+import dev.kiln.local.LocalKilnOptions;
+import dev.kiln.local.admin.LocalAccount;
+import dev.kiln.local.process.QuarkusApp;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.minio.GetObjectArgs;
+import io.minio.MinioClient;
+import io.minio.StatObjectArgs;
+import io.minio.errors.ErrorResponseException;
 
 /**
  * The end-to-end suite's view of a running Kiln ({@link LocalKiln}: real Kafka, Redis and S3 processes, the
@@ -83,7 +84,7 @@ public final class E2eKiln implements AutoCloseable {
     static E2eKiln start() {
         Path workDir = Path.of(System.getProperty("kiln.e2e.work-dir", "target/e2e")).toAbsolutePath();
         LocalKilnOptions options = LocalKilnOptions.defaults(LocalKilnOptions.locateRepoDir(), workDir, null,
-                        "e2e-admin-" + UUID.randomUUID(), "e2e-pepper-" + UUID.randomUUID())
+                "e2e-admin-" + UUID.randomUUID(), "e2e-pepper-" + UUID.randomUUID())
                 .withPorts(0, 0)
                 .withApiSettings(Map.of(
                         "kiln.api.models.\"" + LocalKiln.MODEL_ID + "\".price-micros-per-image", Long.toString(PRICE_MICROS),
@@ -191,7 +192,7 @@ public final class E2eKiln implements AutoCloseable {
      * (a running batch on the tiny model). Still bounded, still polling real state.
      */
     public static void awaitTightly(String what, Duration timeout, BooleanSupplier stillAlive,
-                                    BooleanSupplier condition) {
+            BooleanSupplier condition) {
         long deadlineNanos = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (!stillAlive.getAsBoolean()) {

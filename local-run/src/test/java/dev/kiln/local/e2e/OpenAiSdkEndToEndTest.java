@@ -1,21 +1,9 @@
 package dev.kiln.local.e2e;
 
-import com.openai.client.OpenAIClient;
-import com.openai.core.JsonValue;
-import com.openai.models.images.Image;
-import com.openai.models.images.ImageEditParams;
-import com.openai.models.images.ImageGenerateParams;
-import com.openai.models.images.ImagesResponse;
-import dev.kiln.common.jobs.JobRecord;
-import dev.kiln.common.jobs.JobStatus;
-import dev.kiln.local.SampleImage;
-import dev.kiln.local.admin.LocalAccount;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import static dev.kiln.local.e2e.E2eKiln.PRICE_MICROS;
+import static dev.kiln.local.e2e.E2eKiln.SIZE;
+import static org.assertj.core.api.Assertions.assertThat;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -23,9 +11,24 @@ import java.net.http.HttpResponse;
 import java.util.Base64;
 import java.util.List;
 
-import static dev.kiln.local.e2e.E2eKiln.PRICE_MICROS;
-import static dev.kiln.local.e2e.E2eKiln.SIZE;
-import static org.assertj.core.api.Assertions.assertThat;
+import javax.imageio.ImageIO;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import com.openai.client.OpenAIClient;
+import com.openai.core.JsonValue;
+import com.openai.models.images.Image;
+import com.openai.models.images.ImageEditParams;
+import com.openai.models.images.ImageGenerateParams;
+import com.openai.models.images.ImagesResponse;
+
+import dev.kiln.common.jobs.JobRecord;
+import dev.kiln.common.jobs.JobStatus;
+import dev.kiln.local.SampleImage;
+import dev.kiln.local.admin.LocalAccount;
 
 /** Synchronous calls through the official OpenAI Java SDK, answered by a real worker on the tiny model. */
 @Order(3)
@@ -120,6 +123,6 @@ class OpenAiSdkEndToEndTest {
     private static int[] dimensions(byte[] png) throws IOException {
         BufferedImage image = ImageIO.read(new ByteArrayInputStream(png));
         assertThat(image).as("a decodable PNG").isNotNull();
-        return new int[]{image.getWidth(), image.getHeight()};
+        return new int[] { image.getWidth(), image.getHeight() };
     }
 }

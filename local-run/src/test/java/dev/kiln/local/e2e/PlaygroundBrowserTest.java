@@ -1,21 +1,8 @@
 package dev.kiln.local.e2e;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.kiln.common.jobs.JobRecord;
-import dev.kiln.common.jobs.JobSpec;
-import dev.kiln.common.jobs.JobStatus;
-import dev.kiln.local.SampleImage;
-import dev.kiln.local.admin.LocalAccount;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
-import org.openqa.selenium.Dimension;
-import org.openqa.selenium.WebElement;
+import static dev.kiln.local.e2e.E2eKiln.PRICE_MICROS;
+import static dev.kiln.local.e2e.E2eKiln.SIZE;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -28,9 +15,24 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import static dev.kiln.local.e2e.E2eKiln.PRICE_MICROS;
-import static dev.kiln.local.e2e.E2eKiln.SIZE;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.WebElement;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.kiln.common.jobs.JobRecord;
+import dev.kiln.common.jobs.JobSpec;
+import dev.kiln.common.jobs.JobStatus;
+import dev.kiln.local.SampleImage;
+import dev.kiln.local.admin.LocalAccount;
 
 /**
  * The playground page in a real headless Chromium against the real local stack: a user pastes a key,
@@ -127,6 +129,22 @@ class PlaygroundBrowserTest {
             page.awaitUsage("Today: 2 images");
             page.screenshot(Path.of(SCREENSHOT));
         }
+    }
+
+    @Test
+    void theImageIsSeenFormingThroughPreviewsBeforeItArrives() {
+        // The job waits in the queue until the page follows its feed, so every preview is published to a reader.
+        e2e.kiln().ensureWorkers(0);
+        LocalAccount account = e2e.newAccount();
+        PlaygroundPage page = open(account);
+        page.prompt("a lighthouse taking shape").size(SIZE).steps(8).generate()
+                .awaitStatus("queued", Duration.ofSeconds(20)).awaitLiveFeed();
+
+        e2e.kiln().ensureWorkers(1);
+
+        page.awaitResultImages(1, JOB_TIMEOUT);
+        assertThat(page.previewsShown()).as("previews of the running denoise").isEqualTo(2);
+        assertThat(e2e.job(account, page.latestJobId()).spec().partialImageCount()).isEqualTo(2);
     }
 
     @Test

@@ -1,5 +1,14 @@
 package dev.kiln.local.e2e;
 
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
@@ -10,15 +19,6 @@ import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.WebDriverWait;
-
-import java.io.IOException;
-import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.function.Function;
 
 /** The playground as a user sees it, through its {@code data-testid} hooks. */
 final class PlaygroundPage {
@@ -102,10 +102,22 @@ final class PlaygroundPage {
         return byTestId("progress").getText();
     }
 
+    /** Waits until the page reads the running job's live event feed (previews and steps). */
+    PlaygroundPage awaitLiveFeed() {
+        await("the job's live feed", d -> "open".equals(byTestId("progress").getAttribute("data-feed")));
+        return this;
+    }
+
+    /** How many previews of the forming image the page has shown for the latest job. */
+    int previewsShown() {
+        String shown = driver.findElement(By.id("progress-preview")).getAttribute("data-shown");
+        return shown == null || shown.isEmpty() ? 0 : Integer.parseInt(shown);
+    }
+
     /** Waits until the progress line starts with {@code status} (queued, running, succeeded, canceled...). */
     PlaygroundPage awaitStatus(String status, Duration timeout) {
         new WebDriverWait(driver, timeout).withMessage(() -> "progress '" + status + "', last: '" + progress()
-                        + "', error: '" + error() + "'")
+                + "', error: '" + error() + "'")
                 .until(d -> progress().startsWith(status));
         return this;
     }
@@ -113,7 +125,7 @@ final class PlaygroundPage {
     /** Waits for {@code count} result images, each decoded by the browser; returns them. */
     List<WebElement> awaitResultImages(int count, Duration timeout) {
         new WebDriverWait(driver, timeout).withMessage(() -> count + " result images; progress: '" + progress()
-                        + "', error: '" + error() + "'")
+                + "', error: '" + error() + "'")
                 .until(d -> resultImages().size() == count && resultImages().stream().allMatch(this::decoded));
         return resultImages();
     }

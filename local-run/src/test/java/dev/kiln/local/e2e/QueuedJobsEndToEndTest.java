@@ -1,23 +1,25 @@
 package dev.kiln.local.e2e;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.kiln.common.jobs.JobRecord;
-import dev.kiln.common.jobs.JobStatus;
-import dev.kiln.devstack.process.Polling;
-import dev.kiln.local.admin.LocalAccount;
-import dev.kiln.local.process.QuarkusApp;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import static dev.kiln.local.e2e.E2eKiln.PRICE_MICROS;
+import static dev.kiln.local.e2e.E2eKiln.SIZE;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 
-import static dev.kiln.local.e2e.E2eKiln.PRICE_MICROS;
-import static dev.kiln.local.e2e.E2eKiln.SIZE;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.kiln.common.jobs.JobRecord;
+import dev.kiln.common.jobs.JobStatus;
+import dev.kiln.devstack.process.Polling;
+import dev.kiln.local.admin.LocalAccount;
+import dev.kiln.local.process.QuarkusApp;
 
 /** Jobs that never run: canceled while queued, or expired because their deadline passed before a worker got them. */
 @Order(1)

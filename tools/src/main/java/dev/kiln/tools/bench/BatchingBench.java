@@ -1,8 +1,25 @@
 package dev.kiln.tools.bench;
 
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.stream.IntStream;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import dev.kiln.diffusion.GenerationRequest;
 import dev.kiln.diffusion.PipelineFactory;
 import dev.kiln.diffusion.PromptTokenizer;
@@ -23,35 +40,19 @@ import dev.kiln.diffusion.scheduler.SchedulerConfig;
 import dev.kiln.diffusion.scheduler.Schedulers;
 import dev.kiln.diffusion.tiny.TinyModelGenerator;
 
-import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.IdentityHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Objects;
-import java.util.Optional;
-import java.util.function.Function;
-import java.util.function.Supplier;
-import java.util.stream.IntStream;
-
 /**
  * {@code bench batching --trace FILE [--cost-model FILE] [--max-rows N] [--onnx] [--overlap-decode
  * [--decode-contention F]]}: replays a JSONL arrival trace through two batching policies and prints one JSON line
  * per policy.
  *
  * <ul>
- *   <li>{@code static}: the worker's former dynamic batcher. Jobs batch only when they agree on size, steps,
- *       scheduler, executed steps (strength), guidance on/off and mode; the oldest queued job's key forms the
- *       batch, filled in arrival order up to {@code max-rows / 2} images and held up to {@code --max-wait-ms}
- *       (50) for more; a batch runs to its end before the next forms. Its UNet calls are not padded.</li>
- *   <li>{@code step}: the {@link StepBatchExecutor} fed by the {@link FairAdmissionQueue} (accounts from the
- *       trace's optional {@code account} field), admitting while a size's running rows are below
- *       {@code max-rows} (the worker's rule); calls padded to the row buckets 1, 2, 4, ... up to {@code max-rows}.</li>
+ * <li>{@code static}: the worker's former dynamic batcher. Jobs batch only when they agree on size, steps,
+ * scheduler, executed steps (strength), guidance on/off and mode; the oldest queued job's key forms the
+ * batch, filled in arrival order up to {@code max-rows / 2} images and held up to {@code --max-wait-ms}
+ * (50) for more; a batch runs to its end before the next forms. Its UNet calls are not padded.</li>
+ * <li>{@code step}: the {@link StepBatchExecutor} fed by the {@link FairAdmissionQueue} (accounts from the
+ * trace's optional {@code account} field), admitting while a size's running rows are below
+ * {@code max-rows} (the worker's rule); calls padded to the row buckets 1, 2, 4, ... up to {@code max-rows}.</li>
  * </ul>
  *
  * Both run the real executor and scheduler code; only the model calls are replaced: by the cost model on a
@@ -59,7 +60,8 @@ import java.util.stream.IntStream;
  * driving the clock. A job of {@code n} images is {@code n} one-image requests (as the worker runs it) and is
  * done when its last image is decoded; latency is arrival to done.
  *
- * <p>{@code --overlap-decode} models the worker's {@code kiln.worker.settle.overlap-decode} for the {@code step}
+ * <p>
+ * {@code --overlap-decode} models the worker's {@code kiln.worker.settle.overlap-decode} for the {@code step}
  * policy: a finished request's VAE decode runs on a second lane (one decode thread, in order) while the UNet
  * calls go on, and the job is done when its decode is; {@code --decode-contention F} still charges the UNet
  * lane F times the decode's cost, for a device shared by both (0: the decode costs the UNet nothing, an upper
@@ -71,18 +73,18 @@ public final class BatchingBench {
     private static final RgbImage INPUT = new RgbImage(8, 8, new byte[8 * 8 * 3]);
 
     /**
-     * @param trace        JSONL, one request a line
-     * @param costModel    cost-model JSON, or null for the H200 table
-     * @param maxRows      most UNet rows per call
-     * @param onnx         run the tiny model on the CPU instead of the cost model
-     * @param limit        replay at most this many jobs (0 = all)
+     * @param trace JSONL, one request a line
+     * @param costModel cost-model JSON, or null for the H200 table
+     * @param maxRows most UNet rows per call
+     * @param onnx run the tiny model on the CPU instead of the cost model
+     * @param limit replay at most this many jobs (0 = all)
      * @param maxWaitMillis the static batcher's hold time for a partial batch
      * @param vaeBatchImages images per VAE call, both policies
-     * @param overlapDecode  the step policy decodes on a second lane while its UNet calls go on
+     * @param overlapDecode the step policy decodes on a second lane while its UNet calls go on
      * @param decodeContention share of an overlapped decode's cost still charged to the UNet lane, 0 to 1
      */
     public record Settings(Path trace, Path costModel, int maxRows, boolean onnx, int limit, long maxWaitMillis,
-                           int vaeBatchImages, boolean overlapDecode, double decodeContention) {
+            int vaeBatchImages, boolean overlapDecode, double decodeContention) {
         public Settings {
             if (!(decodeContention >= 0 && decodeContention <= 1)) {
                 throw new IllegalArgumentException("--decode-contention must be between 0 and 1, got "
@@ -93,7 +95,7 @@ public final class BatchingBench {
 
     /** One trace line. */
     record TraceJob(int index, long atMillis, int steps, Double strength, String scheduler, int width, int height,
-                    int n, double guidance, String account) {
+            int n, double guidance, String account) {
 
         boolean guided() {
             return guidance > 1.0;
@@ -112,7 +114,7 @@ public final class BatchingBench {
 
     /** What one policy achieved. */
     record Result(String policy, int jobs, int images, double imagesPerSecond, double meanRows, double meanBucketRows,
-                  long unetCalls, int maxRows, double p50Millis, double p99Millis, double cacheHitRate) {
+            long unetCalls, int maxRows, double p50Millis, double p99Millis, double cacheHitRate) {
 
         String json() {
             ObjectNode node = JSON.createObjectNode();
@@ -280,7 +282,7 @@ public final class BatchingBench {
 
     /** The decode on its own lane, after the decodes handed over before it; the UNet lane pays the contention. */
     private static void stepAndOverlapDecode(StepBatchExecutor executor, ClockedModels models, Tally tally,
-                                             double contention) {
+            double contention) {
         StepCall call = executor.step();
         tally.call(call);
         if (!call.finished().isEmpty()) {
@@ -351,7 +353,7 @@ public final class BatchingBench {
 
     /** Takes queued requests while their size's running rows are below {@code maxRows}; one admission call. */
     private static void admit(StepBatchExecutor executor, FairAdmissionQueue<StepRequest> queue, int maxRows,
-                              long nowMillis) {
+            long nowMillis) {
         Map<List<Integer>, Integer> planned = new HashMap<>();
         List<StepRequest> joining = new ArrayList<>();
         while (true) {

@@ -1,24 +1,25 @@
 package dev.kiln.tools.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.TreeMap;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 /**
  * Milliseconds per model call by batch size, piecewise-linear between measured points, flat below the first,
  * extended with the last segment's slope above the last. Sizes are in units of a 512x512 (64x64-latent) row or
  * image: a 768x768 row counts 2.25.
  *
- * <p>File format (JSON): {@code {"unet_ms": {"2": 35.7, ...}, "text_encoder_ms": {"2": 4}, "vae_decode_ms":
+ * <p>
+ * File format (JSON): {@code {"unet_ms": {"2": 35.7, ...}, "text_encoder_ms": {"2": 4}, "vae_decode_ms":
  * {"1": 21, "8": 111}, "vae_encode_ms": {...}}}; a missing table keeps the default.
  */
 public record CostModel(TreeMap<Double, Double> unetMs, TreeMap<Double, Double> textEncoderMs,
-                        TreeMap<Double, Double> vaeDecodeMs, TreeMap<Double, Double> vaeEncodeMs) {
+        TreeMap<Double, Double> vaeDecodeMs, TreeMap<Double, Double> vaeEncodeMs) {
 
     /**
      * NVIDIA H200, PyTorch 2.11 + diffusers, fp16, SD 1.5's UNet, 64x64 latents, median of 10 (docs/batching.md).
@@ -92,7 +93,7 @@ public record CostModel(TreeMap<Double, Double> unetMs, TreeMap<Double, Double> 
             return fallback;
         }
         TreeMap<Double, Double> out = new TreeMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext();) {
             Map.Entry<String, JsonNode> e = it.next();
             out.put(Double.parseDouble(e.getKey()), e.getValue().asDouble());
         }

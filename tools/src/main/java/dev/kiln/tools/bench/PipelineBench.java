@@ -1,7 +1,15 @@
 package dev.kiln.tools.bench;
 
+import java.io.IOException;
+import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
 import dev.kiln.diffusion.BatchSettings;
 import dev.kiln.diffusion.DiffusionPipeline;
 import dev.kiln.diffusion.GeneratedImage;
@@ -15,14 +23,6 @@ import dev.kiln.diffusion.image.RgbImage;
 import dev.kiln.diffusion.model.ExecutionConfig;
 import dev.kiln.diffusion.tiny.TinyModelGenerator;
 
-import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-
 /**
  * Benchmark (not a test): per-stage times and images/s for several batch sizes, PNG encode time,
  * and optionally a long run printing the process RSS to show native memory stays flat.
@@ -33,13 +33,13 @@ import java.util.List;
 public final class PipelineBench {
 
     /**
-     * @param batches       comma-separated batch sizes (requests of one image each)
-     * @param iterations    timed runs per batch size (after one warm-up run)
+     * @param batches comma-separated batch sizes (requests of one image each)
+     * @param iterations timed runs per batch size (after one warm-up run)
      * @param rssIterations batch-1 runs of the memory check (0 = skip)
-     * @param rssEvery      print VmRSS every this many runs
+     * @param rssEvery print VmRSS every this many runs
      */
     public record Settings(int width, int height, int steps, String scheduler, String batches, int iterations,
-                           int rssIterations, int rssEvery, boolean img2img, boolean fp16Unet) {
+            int rssIterations, int rssEvery, boolean img2img, boolean fp16Unet) {
     }
 
     /**
@@ -50,8 +50,8 @@ public final class PipelineBench {
     static final double REAL_UNET_FLOP_PER_ROW = 0.89e12;
 
     /** Effective (not peak) fp16 UNet throughput assumed per GPU, FLOP/s; docs/benchmarks.md says why. */
-    static final double[] GPU_EFFECTIVE_FLOPS = {20e12, 60e12, 100e12};
-    static final String[] GPU_NAMES = {"A10G @20 TFLOP/s", "A100 @60 TFLOP/s", "A100 @100 TFLOP/s"};
+    static final double[] GPU_EFFECTIVE_FLOPS = { 20e12, 60e12, 100e12 };
+    static final String[] GPU_NAMES = { "A10G @20 TFLOP/s", "A100 @60 TFLOP/s", "A100 @100 TFLOP/s" };
 
     private PipelineBench() {
     }
@@ -110,7 +110,7 @@ public final class PipelineBench {
                 double n = settings.iterations();
                 double[] mean = Arrays.stream(sums).map(v -> v / n).toArray();
                 out.printf("%5d | %11.2f | %11.2f | %10.2f | %12.2f | %10.2f | %10.2f | %8.1f | %6.1f | %14.1f | %13.1f"
-                                + " | %24.2f | %29.1f | %8.2f%n",
+                        + " | %24.2f | %29.1f | %8.2f%n",
                         size, mean[0] / 1e6, mean[1] / 1e6, mean[2] / 1e6, mean[3] / 1e6, mean[4] / 1e6,
                         mean[5] / 1e6, mean[6] / 1e6, mean[7] / 1e6, mean[8] / 1e6, 100 * mean[9],
                         mean[10] / 1e6, mean[11] / 1e6, size / (mean[6] / 1e9));
@@ -130,7 +130,7 @@ public final class PipelineBench {
                 double once = Math.max(0, many[0] - perStep * settings.steps());
                 out.printf("%5d | %23.1f | %11.3f | %17.1f | %15.1f%n", size, many[0] / 1e6, perStep / 1e6, once / 1e6,
                         many[1] / 1e6);
-                overheads.add(new double[]{size, perStep, once});
+                overheads.add(new double[] { size, perStep, once });
             }
             realModelEstimate(overheads, settings, out);
             if (settings.rssIterations() > 0) {
@@ -167,7 +167,7 @@ public final class PipelineBench {
             outside += cpu - ort;
             onnx += ort;
         }
-        return new double[]{outside / settings.iterations(), onnx / settings.iterations()};
+        return new double[] { outside / settings.iterations(), onnx / settings.iterations() };
     }
 
     /**
@@ -183,7 +183,7 @@ public final class PipelineBench {
         out.printf("real-model estimate: outside-ORT share of a batch = (once + steps x loop) / (that + UNet);"
                 + " UNet = steps x rows x %.2f TFLOP / effective FLOP/s, rows = %s per image%n",
                 REAL_UNET_FLOP_PER_ROW / 1e12, "2 (guidance)");
-        for (int steps : new int[]{settings.steps(), 20, 50}) {
+        for (int steps : new int[] { settings.steps(), 20, 50 }) {
             for (double[] o : overheads) {
                 int images = (int) o[0];
                 double outsideNanos = o[2] + steps * o[1];

@@ -1,13 +1,5 @@
 package dev.kiln.tools.bench;
 
-import dev.kiln.diffusion.image.ImageDecoder;
-import dev.kiln.diffusion.image.ImageResizer;
-import dev.kiln.diffusion.image.PngEncoder;
-import dev.kiln.diffusion.image.PngEncoder.Filter;
-import dev.kiln.diffusion.image.PngEncoder.Settings;
-import dev.kiln.diffusion.image.PngEncoder.Strategy;
-import dev.kiln.diffusion.image.RgbImage;
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -17,6 +9,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+
+import dev.kiln.diffusion.image.ImageDecoder;
+import dev.kiln.diffusion.image.ImageResizer;
+import dev.kiln.diffusion.image.PngEncoder;
+import dev.kiln.diffusion.image.PngEncoder.Filter;
+import dev.kiln.diffusion.image.PngEncoder.Settings;
+import dev.kiln.diffusion.image.PngEncoder.Strategy;
+import dev.kiln.diffusion.image.RgbImage;
 
 /**
  * Micro-benchmark (not a test) of {@link PngEncoder} on 512x512 RGB: the encoder's previous
@@ -31,12 +31,12 @@ public final class PngBench {
     }
 
     /**
-     * @param runs   timed encodes per (settings, image) after {@code runs / 4 + 5} warm-up encodes
+     * @param runs timed encodes per (settings, image) after {@code runs / 4 + 5} warm-up encodes
      * @param photos real photographs to add, each stretched to 512x512 (null or empty: none)
      */
     public static void run(int runs, List<Path> photos, PrintStream out) throws IOException {
         Map<String, RgbImage> images = images();
-        for (Path photo : photos == null ? List.<Path>of() : photos) {
+        for (Path photo : photos == null ? List.<Path> of() : photos) {
             images.put(photo.getFileName().toString(),
                     ImageResizer.resize(ImageDecoder.decode(Files.readAllBytes(photo)), SIDE, SIDE));
         }
@@ -77,7 +77,7 @@ public final class PngBench {
         encoders.put("L1 Up huffman-only, 1 band", new PngEncoder(Settings.sequential(1, Filter.UP, Strategy.HUFFMAN_ONLY)));
         encoders.put("L1 Sub default, 1 band", new PngEncoder(Settings.sequential(1, Filter.SUB, Strategy.DEFAULT)));
         encoders.put("L1 Up filtered, 1 band", new PngEncoder(Settings.sequential(1, Filter.UP, Strategy.FILTERED)));
-        for (int b : new int[]{2, 4, 8}) {
+        for (int b : new int[] { 2, 4, 8 }) {
             encoders.put("L1 Up default, " + b + " bands",
                     new PngEncoder(new Settings(1, Filter.UP, Strategy.DEFAULT, b, tuned.minBandBytes())));
         }

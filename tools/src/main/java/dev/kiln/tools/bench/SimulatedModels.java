@@ -58,7 +58,7 @@ final class SimulatedModels implements ClockedModels {
 
     @Override
     public float[] unet(float[] latents, int rows, int latentHeight, int latentWidth, float[] timesteps,
-                        float[] hiddenStates) {
+            float[] hiddenStates) {
         clockMillis += cost.unet(rows * latentHeight * latentWidth / REFERENCE_AREA);
         return new float[latents.length];
     }
@@ -69,7 +69,7 @@ final class SimulatedModels implements ClockedModels {
         int w = width / SCALE;
         clockMillis += cost.vaeEncode(rows * h * w / REFERENCE_AREA);
         int channels = 2 * facts.latentChannels();
-        return new OnnxModel.FloatOutput(new long[]{rows, channels, h, w}, new float[rows * channels * h * w]);
+        return new OnnxModel.FloatOutput(new long[] { rows, channels, h, w }, new float[rows * channels * h * w]);
     }
 
     @Override

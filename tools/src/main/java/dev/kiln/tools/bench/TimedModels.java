@@ -1,10 +1,10 @@
 package dev.kiln.tools.bench;
 
+import java.util.function.Supplier;
+
 import dev.kiln.diffusion.batch.StepModels;
 import dev.kiln.diffusion.model.OnnxModel;
 import dev.kiln.diffusion.model.StableDiffusionModels;
-
-import java.util.function.Supplier;
 
 /** Real model calls whose measured wall time advances the benchmark's clock (the {@code --onnx} mode). */
 final class TimedModels implements ClockedModels {
@@ -60,7 +60,7 @@ final class TimedModels implements ClockedModels {
 
     @Override
     public float[] unet(float[] latents, int rows, int latentHeight, int latentWidth, float[] timesteps,
-                        float[] hiddenStates) {
+            float[] hiddenStates) {
         return timed(() -> models.unet(latents, rows, latentHeight, latentWidth, timesteps, hiddenStates));
     }
 

@@ -1,6 +1,15 @@
 package dev.kiln.tools.chaos;
 
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
 import com.fasterxml.jackson.databind.JsonNode;
+
 import dev.kiln.common.jobs.JobRecord;
 import dev.kiln.common.jobs.JobStatus;
 import dev.kiln.common.redis.RedisKeys;
@@ -9,14 +18,6 @@ import dev.kiln.local.admin.LocalAccount;
 import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.api.sync.RedisCommands;
-
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * Checks the money and the jobs of one fault's accounts once the run is over, from the source of truth (the
@@ -84,7 +85,7 @@ final class ChaosAudit {
 
     /** Adds the job to {@code lost} / {@code doubleCharged} as it deserves; returns the µ$ its settlement is off by. */
     private long checkJob(LocalAccount account, String jobId, JobRecord record, Ledger ledger, boolean accepted,
-                          Set<String> lost, Set<String> doubleCharged) {
+            Set<String> lost, Set<String> doubleCharged) {
         List<Map<String, String>> settles = ledger.settled.getOrDefault(jobId, List.of());
         String where = account.id() + "/" + jobId;
         if (record == null) {
@@ -172,7 +173,7 @@ final class ChaosAudit {
 
     /** One account's ledger stream, by job: reservations, settlements, and the sum charged. */
     private record Ledger(Map<String, Long> reserved, Map<String, List<Map<String, String>>> settled,
-                          long chargedMicros) {
+            long chargedMicros) {
 
         static Ledger read(RedisCommands<String, String> redis, String accountId) {
             Map<String, Long> reserved = new HashMap<>();

@@ -1,8 +1,5 @@
 package dev.kiln.tools.chaos;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kiln.local.SampleImage;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -14,6 +11,10 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.kiln.local.SampleImage;
 
 /**
  * Submits a {@link PlannedJob} as a client that wants its job accepted would: {@code Prefer: respond-async},

@@ -11,18 +11,18 @@ import java.util.Objects;
 /**
  * What a chaos run does.
  *
- * @param jobs             jobs submitted in all, shared evenly between the faults
+ * @param jobs jobs submitted in all, shared evenly between the faults
  * @param accountsPerFault accounts submitting during each fault (each fault has its own, so money is
- *                         attributed to the fault exactly)
- * @param size             image size of every job ({@code WxH})
- * @param steps            denoising steps of every job
- * @param faults           the faults, in the order they are injected
- * @param submitInterval   pause between two submissions of one fault's share
- * @param s3Outage         how long S3 stays blocked
- * @param submitTimeout    how long one submission is retried (same Idempotency-Key) before it is given up
- * @param settleTimeout    bound on the final wait until every job is terminal and every reservation settled
- * @param workDir          per-process directories of the local system (logs); emptied at start
- * @param modelDir         an SD 1.5 ONNX export for the workers, or null for the repository's test model
+ *        attributed to the fault exactly)
+ * @param size image size of every job ({@code WxH})
+ * @param steps denoising steps of every job
+ * @param faults the faults, in the order they are injected
+ * @param submitInterval pause between two submissions of one fault's share
+ * @param s3Outage how long S3 stays blocked
+ * @param submitTimeout how long one submission is retried (same Idempotency-Key) before it is given up
+ * @param settleTimeout bound on the final wait until every job is terminal and every reservation settled
+ * @param workDir per-process directories of the local system (logs); emptied at start
+ * @param modelDir an SD 1.5 ONNX export for the workers, or null for the repository's test model
  */
 public record ChaosOptions(
         int jobs,

@@ -10,7 +10,7 @@ import java.util.function.ToIntFunction;
  * (why accepted jobs did not succeed) and whether the final wait for every job to end ran out.
  */
 public record ChaosReport(List<FaultRow> rows, List<String> problems, List<String> notes, Duration elapsed,
-                          boolean settledInTime) {
+        boolean settledInTime) {
 
     private static final int PROBLEMS_SHOWN = 100;
     private static final String ROW = "%-22s %9s %8s %9s %14s %12s %5s %14s %9s%n";

@@ -1,15 +1,5 @@
 package dev.kiln.tools.chaos;
 
-import dev.kiln.common.jobs.JobRecord;
-import dev.kiln.common.redis.RedisConnections;
-import dev.kiln.common.redis.RedisKeys;
-import dev.kiln.local.LocalKiln;
-import dev.kiln.local.LocalKilnOptions;
-import dev.kiln.local.admin.LocalAccount;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
-
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,6 +15,16 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+
+import dev.kiln.common.jobs.JobRecord;
+import dev.kiln.common.redis.RedisConnections;
+import dev.kiln.common.redis.RedisKeys;
+import dev.kiln.local.LocalKiln;
+import dev.kiln.local.LocalKilnOptions;
+import dev.kiln.local.admin.LocalAccount;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
 
 /**
  * The chaos command: on the local system (dev stack, API, two workers, a priced model), submits
@@ -118,7 +118,7 @@ public final class ChaosRun {
 
     private LocalKilnOptions localOptions() {
         return LocalKilnOptions.defaults(LocalKilnOptions.locateRepoDir(), options.workDir(), options.modelDir(),
-                        "chaos-admin-" + UUID.randomUUID(), "chaos-pepper-" + UUID.randomUUID())
+                "chaos-admin-" + UUID.randomUUID(), "chaos-pepper-" + UUID.randomUUID())
                 .withPorts(0, 0)
                 .withS3ThroughLink()
                 .withApiSettings(Map.of(
@@ -151,7 +151,7 @@ public final class ChaosRun {
      * every submission has ended (accepted or given up).
      */
     private List<SubmitResult> runFault(int index, Fault fault, List<LocalAccount> accounts, ChaosClient client,
-                                        FaultInjector injector, RedisCommands<String, String> redis) {
+            FaultInjector injector, RedisCommands<String, String> redis) {
         List<PlannedJob> plan = plan(index, fault, accounts);
         log.printf("%s: %d jobs%n", fault.label(), plan.size());
         ExecutorService submitters = Executors.newFixedThreadPool(SUBMITTERS);

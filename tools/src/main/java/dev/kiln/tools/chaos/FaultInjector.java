@@ -1,11 +1,11 @@
 package dev.kiln.tools.chaos;
 
-import dev.kiln.local.LocalKiln;
-import dev.kiln.local.process.QuarkusApp;
-
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
+
+import dev.kiln.local.LocalKiln;
+import dev.kiln.local.process.QuarkusApp;
 
 /**
  * Injects one {@link Fault} into a running {@link LocalKiln} and heals it: returns once the system is whole

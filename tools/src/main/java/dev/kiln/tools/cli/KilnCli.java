@@ -1,7 +1,16 @@
 package dev.kiln.tools.cli;
 
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
 import dev.kiln.diffusion.BatchSettings;
 import dev.kiln.diffusion.DiffusionPipeline;
 import dev.kiln.diffusion.GeneratedImage;
@@ -16,9 +25,6 @@ import dev.kiln.diffusion.batch.StepBatchExecutor;
 import dev.kiln.diffusion.batch.StepBatchOptions;
 import dev.kiln.diffusion.batch.StepCall;
 import dev.kiln.diffusion.batch.StepRequest;
-import dev.kiln.tools.bench.BatchingBench;
-import dev.kiln.tools.bench.PipelineBench;
-import dev.kiln.tools.bench.PngBench;
 import dev.kiln.diffusion.image.ImageDecoder;
 import dev.kiln.diffusion.image.PngEncoder;
 import dev.kiln.diffusion.image.RgbImage;
@@ -27,15 +33,9 @@ import dev.kiln.diffusion.model.ModelDirectory;
 import dev.kiln.diffusion.noise.RecordedNoiseSource;
 import dev.kiln.diffusion.npy.Npy;
 import dev.kiln.diffusion.tiny.TinyModelGenerator;
-
-import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.IdentityHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
+import dev.kiln.tools.bench.BatchingBench;
+import dev.kiln.tools.bench.PipelineBench;
+import dev.kiln.tools.bench.PngBench;
 
 /**
  * Kiln's pipeline from the command line: the same code the worker runs.
@@ -110,11 +110,11 @@ public final class KilnCli {
                     return 0;
                 }
                 PipelineBench.run(options.get("model", null) == null ? null : Path.of(options.get("model", null)),
-                    new PipelineBench.Settings(size(options)[0], size(options)[1], options.getInt("steps", 10),
-                            options.get("scheduler", "pndm"), options.get("batches", "1,2,4,8"),
-                            options.getInt("iterations", 3), options.getInt("rss-iterations", 0),
-                            options.getInt("rss-every", 50), options.flag("img2img"), options.flag("fp16-unet")),
-                    execution(options), out);
+                        new PipelineBench.Settings(size(options)[0], size(options)[1], options.getInt("steps", 10),
+                                options.get("scheduler", "pndm"), options.get("batches", "1,2,4,8"),
+                                options.getInt("iterations", 3), options.getInt("rss-iterations", 0),
+                                options.getInt("rss-every", 50), options.flag("img2img"), options.flag("fp16-unet")),
+                        execution(options), out);
             }
             default -> {
                 usage(System.err);
@@ -137,7 +137,7 @@ public final class KilnCli {
         if (parts.length != 2) {
             throw new IllegalArgumentException("--size must be WIDTHxHEIGHT, got " + size);
         }
-        return new int[]{Integer.parseInt(parts[0]), Integer.parseInt(parts[1])};
+        return new int[] { Integer.parseInt(parts[0]), Integer.parseInt(parts[1]) };
     }
 
     private static void generate(Args options, PrintStream out) throws Exception {
@@ -206,7 +206,7 @@ public final class KilnCli {
      * hold the UNet calls and the total only.
      */
     private static GenerationResult stepGenerate(DiffusionPipeline pipeline, BatchSettings settings,
-                                                 List<GenerationRequest> requests) {
+            List<GenerationRequest> requests) {
         long t0 = System.nanoTime();
         List<StepRequest> stepRequests = requests.stream().map(r -> StepRequest.of(r, settings.width(),
                 settings.height(), settings.steps(), settings.strength(), settings.scheduler())).toList();
@@ -237,12 +237,12 @@ public final class KilnCli {
         for (int i = 0; i < images.size(); i++) {
             System.arraycopy(images.get(i).rgb(), 0, data, i * size, size);
         }
-        Npy.write(file, new Npy.Array(new long[]{images.size(), first.height(), first.width(), 3}, data));
+        Npy.write(file, new Npy.Array(new long[] { images.size(), first.height(), first.width(), 3 }, data));
     }
 
     private static void printTimings(StageTimings t, PrintStream out) {
         out.printf("timings ms: tokenize %.2f, text encoder %.2f, vae encode %.2f, unet %d steps %.2f, "
-                        + "vae decode %.2f, total %.2f (onnx %.2f)%n",
+                + "vae decode %.2f, total %.2f (onnx %.2f)%n",
                 t.tokenizeNanos() / 1e6, t.textEncoderNanos() / 1e6, t.vaeEncodeNanos() / 1e6,
                 t.unetStepNanos().length, t.unetTotalNanos() / 1e6, t.vaeDecodeNanos() / 1e6,
                 t.totalNanos() / 1e6, t.onnxNanos() / 1e6);

@@ -1,12 +1,5 @@
 package dev.kiln.tools.ledger;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,6 +7,13 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Reads every partition of a topic from its beginning up to the end offsets taken when reading starts,
@@ -25,7 +25,7 @@ final class LedgerTopicReader {
 
     /** @return records read; throws {@link TimeoutException} when the end is not reached within {@code timeout} */
     static long readAll(String bootstrapServers, String topic, Duration timeout,
-                        Consumer<ConsumerRecord<String, String>> sink) throws TimeoutException {
+            Consumer<ConsumerRecord<String, String>> sink) throws TimeoutException {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, "kiln-rebuild-balances");

@@ -1,7 +1,12 @@
 package dev.kiln.tools.ledger;
 
+import java.io.PrintStream;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import dev.kiln.common.ledger.LedgerBalances;
 import dev.kiln.common.ledger.LedgerJson;
 import dev.kiln.common.redis.RedisConnections;
@@ -10,10 +15,6 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 
-import java.io.PrintStream;
-import java.util.Map;
-import java.util.concurrent.TimeoutException;
-
 /**
  * Rebuilds every account's balance and reserved amount from the ledger topic ({@code kiln.ledger.v1},
  * written by the API's ledger mirror), for restoring wallets when Redis and its replica are lost
@@ -21,7 +22,8 @@ import java.util.concurrent.TimeoutException;
  * {@code --redis} each line also carries that Redis's {@code redis_balance_micros} and
  * {@code redis_reserved_micros} and {@code matches}, and the exit code is 1 when any account differs.
  *
- * <p>{@code mvn -q -pl tools exec:java -Dexec.mainClass=dev.kiln.tools.ledger.RebuildBalances
+ * <p>
+ * {@code mvn -q -pl tools exec:java -Dexec.mainClass=dev.kiln.tools.ledger.RebuildBalances
  * -Dexec.args="--bootstrap-servers HOST:PORT [--redis URI]"}
  */
 public final class RebuildBalances {
@@ -51,7 +53,7 @@ public final class RebuildBalances {
     /** @return 0, or 1 when compared with Redis and an account differs */
     public static int run(RebuildOptions options, PrintStream out, PrintStream err) throws TimeoutException {
         LedgerBalances balances = new LedgerBalances();
-        long[] malformed = {0};
+        long[] malformed = { 0 };
         long read = LedgerTopicReader.readAll(options.bootstrapServers(), options.topic(), options.readTimeout(), r -> {
             try {
                 balances.add(LedgerJson.fromJson(r.value()));
@@ -80,7 +82,8 @@ public final class RebuildBalances {
             for (LedgerBalances.Balance b : rebuilt.values()) {
                 ObjectNode line = JSON.valueToTree(b);
                 Map<String, String> account = RedisKeys.isValidAccountId(b.account())
-                        ? redis.hgetall(RedisKeys.account(b.account())) : Map.of();
+                        ? redis.hgetall(RedisKeys.account(b.account()))
+                        : Map.of();
                 boolean matches;
                 if (account.isEmpty()) {
                     line.putNull("redis_balance_micros");

@@ -7,13 +7,13 @@ import java.util.Objects;
  * What {@link RebuildBalances} reads and compares.
  *
  * @param bootstrapServers Kafka bootstrap servers
- * @param topic            the ledger topic
- * @param readTimeout      bound on reading the topic from its beginning to the end offsets taken at start
- * @param redisUri         a Redis to compare the rebuilt balances with, or null
- * @param redisTimeout     per-command timeout of that Redis
+ * @param topic the ledger topic
+ * @param readTimeout bound on reading the topic from its beginning to the end offsets taken at start
+ * @param redisUri a Redis to compare the rebuilt balances with, or null
+ * @param redisTimeout per-command timeout of that Redis
  */
 public record RebuildOptions(String bootstrapServers, String topic, Duration readTimeout, String redisUri,
-                             Duration redisTimeout) {
+        Duration redisTimeout) {
 
     public static final String USAGE = """
             rebuild-balances: reads the ledger topic from its beginning and prints one JSON line per account

@@ -1,11 +1,7 @@
 package dev.kiln.tools.cli;
 
-import dev.kiln.diffusion.model.ModelDirectory;
-import dev.kiln.diffusion.noise.NoiseKind;
-import dev.kiln.diffusion.noise.SeededNoiseSource;
-import dev.kiln.diffusion.npy.Npy;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -13,8 +9,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.kiln.diffusion.model.ModelDirectory;
+import dev.kiln.diffusion.noise.NoiseKind;
+import dev.kiln.diffusion.noise.SeededNoiseSource;
+import dev.kiln.diffusion.npy.Npy;
 
 class KilnCliTest {
 
@@ -29,8 +30,8 @@ class KilnCliTest {
     /** A draws folder holding one text-to-image start latent of a 32x32 request on the tiny model. */
     private Path draws(String name, long seed) throws Exception {
         Path dir = Files.createDirectories(temp.resolve(name));
-        float[] latents = new SeededNoiseSource(seed).draw(NoiseKind.INITIAL_LATENTS, new int[]{1, 4, 4, 4});
-        Npy.write(dir.resolve("noise_00_initial_latents.npy"), new Npy.Array(new long[]{1, 4, 4, 4}, latents));
+        float[] latents = new SeededNoiseSource(seed).draw(NoiseKind.INITIAL_LATENTS, new int[] { 1, 4, 4, 4 });
+        Npy.write(dir.resolve("noise_00_initial_latents.npy"), new Npy.Array(new long[] { 1, 4, 4, 4 }, latents));
         return dir;
     }
 
@@ -40,13 +41,13 @@ class KilnCliTest {
         cli("tiny-model", model.toString());
         Path first = draws("first", 1);
         Path second = draws("second", 2);
-        String[] common = {"--model", model.toString(), "--size", "32x32", "--steps", "3", "--scheduler", "euler",
-                "--threads", "1"};
+        String[] common = { "--model", model.toString(), "--size", "32x32", "--steps", "3", "--scheduler", "euler",
+                "--threads", "1" };
         cli(concat(common, "generate", "--prompt", "a fox", "--draws-dir", first.toString(), "--out",
                 temp.resolve("a").toString(), "--npy", temp.resolve("a.npy").toString()));
         cli(concat(common, "generate", "--prompt", "a hen", "--draws-dir", second.toString(), "--out",
                 temp.resolve("b").toString(), "--npy", temp.resolve("b.npy").toString()));
-        for (String executor : new String[]{"static", "step"}) {
+        for (String executor : new String[] { "static", "step" }) {
             Path both = temp.resolve(executor + ".npy");
             int code = cli(concat(common, "generate", "--prompt", "a fox", "--prompt", "a hen", "--draws-dir",
                     first.toString(), "--draws-dir", second.toString(), "--executor", executor, "--out",
@@ -79,7 +80,7 @@ class KilnCliTest {
     @Test
     void tinyModelCommandWritesALoadableModelDirectory() throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        int code = KilnCli.run(new String[]{"tiny-model", temp.resolve("tiny").toString()},
+        int code = KilnCli.run(new String[] { "tiny-model", temp.resolve("tiny").toString() },
                 new PrintStream(bytes, true, StandardCharsets.UTF_8));
         assertThat(code).isZero();
         assertThat(ModelDirectory.open(temp.resolve("tiny")).unet()).exists();

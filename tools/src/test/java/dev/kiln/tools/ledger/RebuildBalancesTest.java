@@ -1,22 +1,6 @@
 package dev.kiln.tools.ledger;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kiln.common.ledger.LedgerJson;
-import dev.kiln.common.ledger.LedgerRecord;
-import dev.kiln.common.redis.RedisConnections;
-import dev.kiln.common.redis.RedisKeys;
-import dev.kiln.devstack.DevStack;
-import dev.kiln.devstack.DevStackConfig;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -29,7 +13,25 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.kiln.common.ledger.LedgerJson;
+import dev.kiln.common.ledger.LedgerRecord;
+import dev.kiln.common.redis.RedisConnections;
+import dev.kiln.common.redis.RedisKeys;
+import dev.kiln.devstack.DevStack;
+import dev.kiln.devstack.DevStackConfig;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
 
 /**
  * The rebuild command against a real broker and Redis (the dev stack): records are produced to
@@ -122,7 +124,7 @@ class RebuildBalancesTest {
     }
 
     private static LedgerRecord entry(String account, String id, String kind, long balanceDelta, long reservedDelta,
-                                      long balanceAfter) {
+            long balanceAfter) {
         return LedgerRecord.fromStreamEntry(account, id, Map.of("type", kind,
                 "balance_delta_micros", Long.toString(balanceDelta), "reserved_delta_micros", Long.toString(reservedDelta),
                 "balance_after_micros", Long.toString(balanceAfter)));
