@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * pins), installed from the npm registry with {@code npm ci} into a copy of that folder under {@code target/node-sdk},
  * so the source tree stays clean; and the folder's {@code stream-images.mjs}, which iterates one streamed image request
  * with {@code for await} and prints a JSON line per event. Without {@code node} and {@code npm} on the PATH the calling
- * test class is skipped, loudly, unless {@code KILN_REQUIRE_NODE=1} (CI sets it), which makes it a failure.
+ * tests are skipped, loudly, unless {@code KILN_REQUIRE_NODE=1} (CI sets it), which makes it a failure.
  */
 public final class NodeSdk {
     /** Environment variable that turns a missing node or npm from a skip into a failure. */
@@ -35,6 +35,7 @@ public final class NodeSdk {
     private static final Duration STREAM_TIMEOUT = Duration.ofSeconds(90);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static NodeSdk instance;
+    private static RuntimeException failure;
 
     private final Path dir;
 
@@ -43,31 +44,44 @@ public final class NodeSdk {
     }
 
     /**
-     * The SDK, installed on first use. Skips the calling test class (printed as a banner and reported by JUnit as
-     * skipped with the reason) when node or npm is missing, or throws when {@link #REQUIRE_ENV} is {@code 1}.
+     * The SDK, installed on first use. Skips the calling test (reported by JUnit as skipped with the reason, and
+     * printed once as a banner) when node or npm is missing, or throws when {@link #REQUIRE_ENV} is {@code 1}.
      */
     public static synchronized NodeSdk get() {
+        if (failure != null) {
+            throw failure;
+        }
         if (instance == null) {
-            assumeInstalled();
-            Path dir = WORK_DIR.toAbsolutePath();
             try {
-                Files.createDirectories(dir);
-                for (String file : FILES) {
-                    Files.copy(SOURCE.resolve(file), dir.resolve(file), StandardCopyOption.REPLACE_EXISTING);
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                instance = install();
+            } catch (RuntimeException e) {
+                // Kept, skip included, so later tests neither print the banner again nor repeat a slow failing install.
+                failure = e;
+                throw e;
             }
-            // --ignore-scripts: nothing from the registry runs at install time.
-            Result install = run(List.of("npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts"), dir,
-                    INSTALL_TIMEOUT);
-            if (install.exitCode() != 0) {
-                throw new IllegalStateException("npm ci in " + dir + " exited " + install.exitCode() + ":\n"
-                        + install.stdout() + install.stderr());
-            }
-            instance = new NodeSdk(dir);
         }
         return instance;
+    }
+
+    private static NodeSdk install() {
+        assumeInstalled();
+        Path dir = WORK_DIR.toAbsolutePath();
+        try {
+            Files.createDirectories(dir);
+            for (String file : FILES) {
+                Files.copy(SOURCE.resolve(file), dir.resolve(file), StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        // --ignore-scripts: nothing from the registry runs at install time.
+        Result install = run(List.of("npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts"), dir,
+                INSTALL_TIMEOUT);
+        if (install.exitCode() != 0) {
+            throw new IllegalStateException("npm ci in " + dir + " exited " + install.exitCode() + ":\n"
+                    + install.stdout() + install.stderr());
+        }
+        return new NodeSdk(dir);
     }
 
     private static void assumeInstalled() {
