@@ -36,7 +36,7 @@ class NodeSdkStreamingTest {
         TestWorker.get();
     }
 
-    /** Per test, not per class: Surefire reports a class aborted in {@code @BeforeAll} as no tests at all, not as skipped. */
+    /** Per test, not per class: Surefire reports a class aborted in {@code @BeforeAll} as no tests, not as skipped. */
     @BeforeEach
     void installTheSdk() {
         NodeSdk.get();
