@@ -1,16 +1,6 @@
 package dev.kiln.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.kiln.api.support.Kiln;
-import dev.kiln.api.support.NodeSdk;
-import dev.kiln.api.support.TestWorker;
-import dev.kiln.devstack.quarkus.DevStackTestResource;
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
-import io.quarkus.test.junit.QuarkusTest;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
 import java.security.MessageDigest;
@@ -19,7 +9,19 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.kiln.api.support.Kiln;
+import dev.kiln.api.support.NodeSdk;
+import dev.kiln.api.support.TestWorker;
+import dev.kiln.devstack.quarkus.DevStackTestResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
 
 /**
  * The official OpenAI Node SDK ({@code openai} from npm) iterating Kiln's image streams with
