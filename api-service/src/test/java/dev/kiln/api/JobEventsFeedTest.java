@@ -47,8 +47,13 @@ class JobEventsFeedTest {
     }
 
     private HttpResponse<InputStream> feed(Kiln.Account a, String jobId) throws Exception {
+        return feed(a, jobId, "*/*");
+    }
+
+    private HttpResponse<InputStream> feed(Kiln.Account a, String jobId, String accept) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(jobs.resolve(jobId + "/events")).header("Authorization", a.bearer())
-                .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofInputStream());
+                .header("Accept", accept).timeout(Duration.ofSeconds(60)).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
     }
 
     private static List<String> names(List<EventStream.Event> events) {
@@ -77,6 +82,20 @@ class JobEventsFeedTest {
             assertThat(job.get("id").asText()).isEqualTo(id);
             assertThat(job.get("status").asText()).isEqualTo("succeeded");
             assertThat(job.get("result").get("data").size()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aClientAskingForAnEventStreamGetsTheFeed() throws Exception {
+        // What browsers' fetch() and EventSource send.
+        Kiln.Account a = Kiln.account("payg", "free", 100_000);
+        String id = given().header("Authorization", a.bearer()).contentType(ContentType.JSON)
+                .body("{\"prompt\":\"" + TestWorker.COMPLETE + " asked\",\"size\":\"256x256\"}")
+                .post("/v1/images/generations").then().statusCode(200).extract().path("id");
+        HttpResponse<InputStream> response = feed(a, id, "text/event-stream");
+        assertThat(response.statusCode()).isEqualTo(200);
+        try (EventStream stream = new EventStream(response.body())) {
+            assertThat(names(stream.rest())).containsExactly("job");
         }
     }
 

@@ -55,6 +55,33 @@ class StreamingHttpTest {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
     }
 
+    private HttpResponse<InputStream> generateAccepting(Kiln.Account a, String accept, String json) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(generations).header("Authorization", a.bearer())
+                .header("Content-Type", "application/json").header("Accept", accept).timeout(Duration.ofSeconds(60))
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofInputStream());
+    }
+
+    @Test
+    void aClientAskingForAnEventStreamGetsOne() throws Exception {
+        Kiln.Account a = Kiln.account("payg", "free", 100_000);
+        HttpResponse<InputStream> response = generateAccepting(a, "text/event-stream",
+                "{\"prompt\":\"" + TestWorker.COMPLETE + " asked for events\",\"size\":\"256x256\",\"stream\":true}");
+        assertThat(response.statusCode()).isEqualTo(200);
+        try (EventStream stream = new EventStream(response.body())) {
+            assertThat(names(stream.rest())).containsExactly("image_generation.completed");
+        }
+    }
+
+    @Test
+    void aNonStreamingAnswerStaysJsonWhateverTheClientAccepts() throws Exception {
+        Kiln.Account a = Kiln.account("payg", "free", 100_000);
+        HttpResponse<InputStream> response = generateAccepting(a, "text/event-stream",
+                "{\"prompt\":\"" + TestWorker.COMPLETE + " plain\",\"size\":\"256x256\"}");
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type")).get().asString().startsWith("application/json");
+        response.body().close();
+    }
+
     private HttpResponse<InputStream> generate(Kiln.Account a, String json) throws Exception {
         return post(generations, a, "application/json", json.getBytes(StandardCharsets.UTF_8));
     }

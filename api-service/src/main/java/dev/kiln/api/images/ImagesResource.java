@@ -49,7 +49,8 @@ import io.vertx.ext.web.RoutingContext;
  * its key is authenticated, on the bounded {@link DecodePool}, so unauthenticated callers cost no decode.
  */
 @Path("/v1/images")
-@Produces(MediaType.APPLICATION_JSON)
+// Event-stream clients (browsers, SDKs) ask for text/event-stream; errors still answer JSON.
+@Produces({ MediaType.APPLICATION_JSON, MediaType.SERVER_SENT_EVENTS })
 public class ImagesResource {
     /** Sent by the Stainless-generated OpenAI SDKs on every attempt: 0 first, then 1, 2, ... */
     static final String SDK_RETRY_COUNT = "x-stainless-retry-count";

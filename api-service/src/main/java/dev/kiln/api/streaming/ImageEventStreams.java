@@ -75,6 +75,9 @@ public class ImageEventStreams implements ImageStreams {
 
     /** Comment lines every {@code kiln.api.wait.stream-heartbeat} until the stream ends. */
     static void heartbeats(Vertx vertx, SseChannel channel, Duration period) {
+        // One at once: the response head goes out now, not with the first event (a queued job may have none for
+        // minutes, and fetch() resolves only on the head).
+        channel.comment("open");
         long timer = vertx.setPeriodic(period.toMillis(), id -> channel.comment("keep-alive"));
         channel.onEnd(() -> vertx.cancelTimer(timer));
     }

@@ -43,7 +43,8 @@ import io.vertx.core.Vertx;
  * ordinary JSON answers.
  */
 @Path("/v1/images/jobs/{id}/events")
-@Produces(MediaType.APPLICATION_JSON)
+// Event-stream clients (browsers, SDKs) ask for text/event-stream; errors still answer JSON.
+@Produces({ MediaType.APPLICATION_JSON, MediaType.SERVER_SENT_EVENTS })
 public class JobEventsResource {
     private final ApiKeyAuthenticator auth;
     private final JobWaiter waiter;
