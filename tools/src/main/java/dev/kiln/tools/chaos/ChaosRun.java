@@ -17,6 +17,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import dev.kiln.common.jobs.JobRecord;
+import dev.kiln.common.jobs.JobStatus;
 import dev.kiln.common.redis.RedisConnections;
 import dev.kiln.common.redis.RedisKeys;
 import dev.kiln.local.LocalKiln;
@@ -44,8 +45,8 @@ public final class ChaosRun {
     static final long TOP_UP_MICROS = 10_000_000;
     private static final int WORKERS = 2;
     private static final int SUBMITTERS = 4;
-    /** Jobs looked at to tell whether a batch is in progress. */
-    private static final int RECENT_JOBS = 64;
+    /** Open jobs looked at to tell whether a batch is in progress. */
+    private static final int OPEN_JOBS_LOOKED_AT = 64;
     private static final Duration PROGRESS_EVERY = Duration.ofSeconds(15);
 
     /** Held so the level sticks: Lettuce's reconnect lines during the Redis fault would bury the table. */
@@ -54,6 +55,8 @@ public final class ChaosRun {
     private final ChaosOptions options;
     private final PrintStream log;
     private final List<SubmitResult> accepted = Collections.synchronizedList(new ArrayList<>());
+    /** Index in {@link #accepted} of the oldest job not yet seen ended (only the busy check moves it). */
+    private int oldestOpen;
 
     private ChaosRun(ChaosOptions options, PrintStream log) {
         this.options = options;
@@ -205,17 +208,28 @@ public final class ChaosRun {
     }
 
     /** Whether one of the latest accepted jobs is {@code running}: a batch is in hand. False if Redis cannot say. */
+    /**
+     * Whether a batch is in progress: one of the oldest accepted jobs not yet seen ended is running. The oldest
+     * open ones, not the newest: under a backlog the newest are still queued while older ones run.
+     */
     private boolean anyRunning(RedisCommands<String, String> redis) {
-        List<SubmitResult> recent;
+        List<SubmitResult> snapshot;
         synchronized (accepted) {
-            recent = List.copyOf(accepted.subList(Math.max(0, accepted.size() - RECENT_JOBS), accepted.size()));
+            snapshot = List.copyOf(accepted);
         }
         try {
-            for (SubmitResult result : recent) {
+            int looked = 0;
+            for (int i = oldestOpen; i < snapshot.size() && looked < OPEN_JOBS_LOOKED_AT; i++) {
+                SubmitResult result = snapshot.get(i);
                 String status = redis.hget(RedisKeys.job(result.job().account().id(), result.jobId()),
                         JobRecord.F_STATUS);
-                if ("running".equals(status)) {
+                if (JobStatus.RUNNING.wire().equals(status)) {
                     return true;
+                }
+                if (status != null && i == oldestOpen && JobStatus.fromWire(status).isTerminal()) {
+                    oldestOpen++;
+                } else {
+                    looked++;
                 }
             }
             return false;
