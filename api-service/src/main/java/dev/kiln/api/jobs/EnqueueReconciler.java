@@ -3,8 +3,6 @@ package dev.kiln.api.jobs;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -58,7 +56,7 @@ public class EnqueueReconciler {
     private final long sendBoundMillis;
     private final long redisTimeoutMillis;
     private final Counter reconciled;
-    private ScheduledExecutorService timer;
+    private PeriodicPass timer;
     private ScanCursor cursor = ScanCursor.INITIAL;
 
     public EnqueueReconciler(ApiRedis redis, QueueLagMonitor queue, ApiConfig config, MeterRegistry metrics) {
@@ -75,27 +73,12 @@ public class EnqueueReconciler {
         if (!config.enabled()) {
             return;
         }
-        timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "kiln-enqueue-reconciler");
-            t.setDaemon(true);
-            return t;
-        });
-        timer.scheduleWithFixedDelay(this::runQuietly, config.interval().toMillis(), config.interval().toMillis(),
-                TimeUnit.MILLISECONDS);
+        timer = PeriodicPass.start("enqueue-reconciler", config.interval(), this::runOnce);
     }
 
     void onStop(@Observes ShutdownEvent event) {
         if (timer != null) {
-            timer.shutdownNow();
-        }
-    }
-
-    private void runQuietly() {
-        try {
-            runOnce();
-        } catch (Exception e) {
-            // Redis trouble: the next sweep retries from the same cursor.
-            LOG.warnf("enqueue reconciliation skipped: %s", e.toString());
+            timer.close();
         }
     }
 

@@ -3,8 +3,6 @@ package dev.kiln.api.jobs;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -52,7 +50,7 @@ public class JobSweeper {
     private final long redisTimeoutMillis;
     private final SweepLock lock;
     private final Counter expired;
-    private ScheduledExecutorService timer;
+    private PeriodicPass timer;
     private ScanCursor cursor = ScanCursor.INITIAL;
 
     public JobSweeper(ApiRedis redis, ApiConfig config, MeterRegistry metrics) {
@@ -69,27 +67,12 @@ public class JobSweeper {
         if (!config.enabled()) {
             return;
         }
-        timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "kiln-job-sweeper");
-            t.setDaemon(true);
-            return t;
-        });
-        timer.scheduleWithFixedDelay(this::runQuietly, config.interval().toMillis(), config.interval().toMillis(),
-                TimeUnit.MILLISECONDS);
+        timer = PeriodicPass.start("job-sweeper", config.interval(), this::runOnce);
     }
 
     void onStop(@Observes ShutdownEvent event) {
         if (timer != null) {
-            timer.shutdownNow();
-        }
-    }
-
-    private void runQuietly() {
-        try {
-            runOnce();
-        } catch (Exception e) {
-            // Redis trouble: the next sweep retries from the same cursor.
-            LOG.warnf("job sweep skipped: %s", e.toString());
+            timer.close();
         }
     }
 

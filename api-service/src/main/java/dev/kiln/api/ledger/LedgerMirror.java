@@ -3,9 +3,7 @@ package dev.kiln.api.ledger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -19,6 +17,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import dev.kiln.api.ApiConfig;
+import dev.kiln.api.jobs.PeriodicPass;
 import dev.kiln.api.jobs.SweepLock;
 import dev.kiln.api.redis.ApiRedis;
 import dev.kiln.common.ledger.LedgerRecord;
@@ -73,7 +72,7 @@ public class LedgerMirror {
     private final Counter gaps;
     private final AtomicLong lagMillis = new AtomicLong();
     private LedgerProducer producer;
-    private ScheduledExecutorService timer;
+    private PeriodicPass timer;
 
     @Inject
     public LedgerMirror(ApiRedis redis, ApiConfig config, MeterRegistry metrics,
@@ -105,18 +104,12 @@ public class LedgerMirror {
         if (!config.enabled()) {
             return;
         }
-        timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "kiln-ledger-mirror");
-            t.setDaemon(true);
-            return t;
-        });
-        timer.scheduleWithFixedDelay(this::runQuietly, config.interval().toMillis(), config.interval().toMillis(),
-                TimeUnit.MILLISECONDS);
+        timer = PeriodicPass.start("ledger-mirror", config.interval(), this::runOnce);
     }
 
     void onStop(@Observes ShutdownEvent event) {
         if (timer != null) {
-            timer.shutdownNow();
+            timer.close();
         }
         closeProducer();
     }
@@ -126,15 +119,6 @@ public class LedgerMirror {
         if (producer != null) {
             producer.close();
             producer = null;
-        }
-    }
-
-    private void runQuietly() {
-        try {
-            runOnce();
-        } catch (Exception e) {
-            // Redis trouble: the cursors are where the last acknowledged batch left them.
-            LOG.warnf("ledger mirror pass skipped: %s", e.toString());
         }
     }
 
